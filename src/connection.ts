@@ -1,0 +1,280 @@
+/**
+ * Python's convenience constructors: `create_connection` (with Happy Eyeballs, RFC 8305),
+ * `create_server`, `has_dualstack_ipv6` and `socketpair`.
+ *
+ * @module
+ */
+
+import { randomBytes } from "node:crypto";
+import { networkInterfaces, tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Address, AddressInput } from "./address.js";
+import { formatAddress, typeName } from "./address.js";
+import {
+  AF_INET,
+  AF_INET6,
+  AF_UNIX,
+  IPPROTO_IPV6,
+  IPV6_V6ONLY,
+  SO_REUSEADDR,
+  SO_REUSEPORT,
+  SOCK_STREAM,
+  SOL_SOCKET,
+} from "./constants.js";
+import { SocketError, TimeoutError } from "./errors.js";
+import { cancel, now, schedule } from "./internal/clock.js";
+import { checkTimeout } from "./internal/wait.js";
+import { getaddrinfo } from "./resolve.js";
+import { getDefaultTimeout, Socket } from "./socket.js";
+
+/** Options of {@link createConnection}. */
+export interface CreateConnectionOptions {
+  /** Seconds for resolution and connecting together; the socket keeps it. Default: the default timeout. */
+  timeout?: number | null;
+  /** Local `[host, port]` to bind before connecting. */
+  sourceAddress?: readonly [string, number];
+  /** Fail with an `AggregateError` of every attempt's error instead of the first one. */
+  allErrors?: boolean;
+  /** Aborts resolution and the attempts (never a connection already made). */
+  signal?: AbortSignal;
+}
+
+/** Delay between starting connection attempts (RFC 8305's "Connection Attempt Delay"). */
+export const HAPPY_EYEBALLS_DELAY_MS = 250;
+
+/** Interleaves address families, first family first (RFC 8305 section 4). */
+function interleave<T extends { family: number }>(items: T[]): T[] {
+  const first = items[0]?.family;
+  const a = items.filter((i) => i.family === first);
+  const b = items.filter((i) => i.family !== first);
+  const out: T[] = [];
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    if (i < a.length) out.push(a[i]!);
+    if (i < b.length) out.push(b[i]!);
+  }
+  return out;
+}
+
+/** Resolves after `ms` (through the clock seam), or when `wake` is called. */
+function pause(ms: number): { promise: Promise<void>; wake: () => void } {
+  let wake = (): void => {};
+  const promise = new Promise<void>((resolve) => {
+    const entry = schedule(now() + ms, resolve);
+    wake = () => {
+      cancel(entry);
+      resolve();
+    };
+  });
+  return { promise, wake };
+}
+
+function raceDeadline<T>(
+  promise: Promise<T>,
+  deadline: number,
+  signal: AbortSignal | undefined,
+  op: string,
+  address: string,
+): Promise<T> {
+  if (deadline === Number.POSITIVE_INFINITY && signal === undefined) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const entry =
+      deadline === Number.POSITIVE_INFINITY
+        ? undefined
+        : schedule(deadline, () => finish(() => reject(new TimeoutError({ op, address }))));
+    const onAbort = (): void => finish(() => reject(signal?.reason));
+    const finish = (settle: () => void): void => {
+      if (entry !== undefined) cancel(entry);
+      signal?.removeEventListener("abort", onAbort);
+      settle();
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => finish(() => resolve(value)),
+      (error: unknown) => finish(() => reject(error)),
+    );
+  });
+}
+
+/**
+ * Connects to `[host, port]`, trying every resolved address with Happy Eyeballs (a new attempt
+ * every 250 ms or as soon as one fails; the first to connect wins). The returned socket keeps
+ * `timeout`.
+ *
+ * @example
+ * ```ts
+ * await using sock = await createConnection(["localhost", 8080], { timeout: 5 });
+ * ```
+ */
+export async function createConnection(
+  address: readonly [string, number],
+  options: CreateConnectionOptions = {},
+): Promise<Socket> {
+  if (!Array.isArray(address) || address.length !== 2) {
+    throw new TypeError(
+      `createConnection(): address must be [host, port], got ${typeName(address)}`,
+    );
+  }
+  const [host, port] = address;
+  const timeout =
+    options.timeout === undefined ? getDefaultTimeout() : checkTimeout(options.timeout);
+  const { signal, sourceAddress, allErrors = false } = options;
+  signal?.throwIfAborted();
+  const label = formatAddress([host, port]);
+  const deadline = timeout === null ? Number.POSITIVE_INFINITY : now() + timeout * 1000;
+  const infos = await raceDeadline(
+    getaddrinfo(host, port, { type: SOCK_STREAM }),
+    deadline,
+    signal,
+    "connect",
+    label,
+  );
+  const targets = interleave(infos.map(([family, , , , addr]) => ({ family, addr })));
+  const errors: unknown[] = [];
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort(signal?.reason);
+  signal?.addEventListener("abort", onAbort, { once: true });
+  let winner: Socket | undefined;
+  const attempts: Promise<void>[] = [];
+  let stagger = pause(0);
+
+  const attempt = async (family: number, addr: Address): Promise<void> => {
+    const sock = new Socket(family, SOCK_STREAM);
+    try {
+      if (sourceAddress !== undefined) await sock.bind(sourceAddress);
+      const remaining = deadline - now();
+      if (remaining <= 0) throw new TimeoutError({ op: "connect", address: label });
+      const attemptTimeout = remaining === Number.POSITIVE_INFINITY ? null : remaining / 1000;
+      await sock.connect(addr as AddressInput, {
+        timeout: attemptTimeout,
+        signal: controller.signal,
+      });
+      if (winner === undefined) {
+        winner = sock;
+        controller.abort();
+      } else {
+        sock.close();
+      }
+    } catch (error) {
+      sock.close();
+      if (winner === undefined && !controller.signal.aborted) errors.push(error);
+    } finally {
+      stagger.wake();
+    }
+  };
+
+  try {
+    for (const { family, addr } of targets) {
+      if (winner !== undefined || controller.signal.aborted) break;
+      attempts.push(attempt(family, addr));
+      stagger = pause(HAPPY_EYEBALLS_DELAY_MS);
+      await stagger.promise;
+    }
+    await Promise.all(attempts);
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+    stagger.wake();
+  }
+  if (winner !== undefined) {
+    winner.setTimeout(timeout);
+    return winner;
+  }
+  if (signal?.aborted) throw signal.reason;
+  if (allErrors)
+    throw new AggregateError(errors, `create_connection failed for every address of ${label}`);
+  throw errors[0] ?? new SocketError("EAI_NONAME", { op: "connect", address: label });
+}
+
+/** Options of {@link createServer}. */
+export interface CreateServerOptions {
+  /** `AF_INET` (default) or `AF_INET6`. */
+  family?: number;
+  /** Listen backlog (default: 128). */
+  backlog?: number;
+  /** Set SO_REUSEPORT (Node.js >= 22.12). */
+  reusePort?: boolean;
+  /** With AF_INET6, accept IPv4 connections too. */
+  dualstackIpv6?: boolean;
+}
+
+/**
+ * A listening socket bound to `address` (with SO_REUSEADDR, as Python sets on POSIX).
+ *
+ * @example
+ * ```ts
+ * await using server = await createServer(["127.0.0.1", 0]);
+ * const [conn] = await server.accept();
+ * ```
+ */
+export async function createServer(
+  address: AddressInput,
+  options: CreateServerOptions = {},
+): Promise<Socket> {
+  const { family = AF_INET, backlog, reusePort = false, dualstackIpv6 = false } = options;
+  if (dualstackIpv6 && family !== AF_INET6) {
+    throw new RangeError("createServer(): dualstackIpv6 requires family AF_INET6");
+  }
+  const sock = new Socket(family, SOCK_STREAM);
+  try {
+    if (family !== AF_UNIX) sock.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1);
+    if (reusePort) sock.setsockopt(SOL_SOCKET, SO_REUSEPORT, 1);
+    if (family === AF_INET6) sock.setsockopt(IPPROTO_IPV6, IPV6_V6ONLY, dualstackIpv6 ? 0 : 1);
+    await sock.bind(address);
+    await (backlog === undefined ? sock.listen() : sock.listen(backlog));
+    return sock;
+  } catch (error) {
+    sock.close();
+    throw error;
+  }
+}
+
+/** True if this machine can listen on IPv6 and IPv4 with one socket (it has IPv6). */
+export function hasDualstackIpv6(): boolean {
+  return Object.values(networkInterfaces()).some((list) => list?.some((i) => i.family === "IPv6"));
+}
+
+/**
+ * Two connected sockets. AF_UNIX (the default) uses a private abstract-namespace listener on
+ * Linux (a temporary path elsewhere); AF_INET/AF_INET6 use a loopback listener.
+ *
+ * @example
+ * ```ts
+ * const [a, b] = await socketpair();
+ * await a.sendAll("ping");
+ * ```
+ */
+export async function socketpair(
+  family: number = AF_UNIX,
+  type: number = SOCK_STREAM,
+): Promise<[Socket, Socket]> {
+  if (type !== SOCK_STREAM) {
+    throw new SocketError(
+      "EPROTONOSUPPORT",
+      { op: "socketpair" },
+      "socketpair supports SOCK_STREAM only",
+    );
+  }
+  const name = `sockit-${process.pid}-${randomBytes(8).toString("hex")}`;
+  const address: AddressInput =
+    family === AF_UNIX
+      ? process.platform === "linux"
+        ? `\0${name}`
+        : join(tmpdir(), `${name}.sock`)
+      : family === AF_INET6
+        ? ["::1", 0]
+        : ["127.0.0.1", 0];
+  const listener = new Socket(family, SOCK_STREAM);
+  const client = new Socket(family, SOCK_STREAM);
+  try {
+    await listener.bind(address);
+    await listener.listen(1);
+    const accepting = listener.accept({ timeout: null });
+    await client.connect(listener.getsockname() as AddressInput, { timeout: null });
+    const [server] = await accepting;
+    return [client, server];
+  } catch (error) {
+    client.close();
+    throw error;
+  } finally {
+    listener.close();
+  }
+}

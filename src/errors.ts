@@ -1,0 +1,247 @@
+/**
+ * The error classes, and the one table that maps an errno name to its class, number and text.
+ *
+ * Every socket error carries `code` (the errno name, e.g. `"ECONNREFUSED"`), `errno` (Linux's
+ * number), `op` (the call that failed, e.g. `"connect"`) and, where there is one, `address` (the
+ * address the call was about, formatted as `host:port`, `[v6]:port` or a path).
+ *
+ * @module
+ */
+
+/** What a socket error knows about where it happened. */
+export interface SocketErrorOptions {
+  /** The operation that failed, e.g. `"recv"`. */
+  op?: string | undefined;
+  /** The address the operation was about, already formatted. */
+  address?: string | undefined;
+  /** The underlying error, if any. */
+  cause?: unknown;
+}
+
+interface ErrnoEntry {
+  readonly errno: number;
+  readonly text: string;
+}
+
+/** errno name → Linux number and strerror text (lower case, as Go prints it). */
+const ERRNO: Readonly<Record<string, ErrnoEntry>> = {
+  EPERM: { errno: 1, text: "operation not permitted" },
+  ENOENT: { errno: 2, text: "no such file or directory" },
+  EINTR: { errno: 4, text: "interrupted system call" },
+  EBADF: { errno: 9, text: "bad file descriptor" },
+  EAGAIN: { errno: 11, text: "resource temporarily unavailable" },
+  ENOMEM: { errno: 12, text: "cannot allocate memory" },
+  EACCES: { errno: 13, text: "permission denied" },
+  EINVAL: { errno: 22, text: "invalid argument" },
+  EMFILE: { errno: 24, text: "too many open files" },
+  EPIPE: { errno: 32, text: "broken pipe" },
+  ENAMETOOLONG: { errno: 36, text: "file name too long" },
+  ENOTSOCK: { errno: 88, text: "socket operation on non-socket" },
+  EDESTADDRREQ: { errno: 89, text: "destination address required" },
+  EMSGSIZE: { errno: 90, text: "message too long" },
+  ENOPROTOOPT: { errno: 92, text: "protocol not available" },
+  EOPNOTSUPP: { errno: 95, text: "operation not supported" },
+  EAFNOSUPPORT: { errno: 97, text: "address family not supported by protocol" },
+  EADDRINUSE: { errno: 98, text: "address already in use" },
+  EADDRNOTAVAIL: { errno: 99, text: "cannot assign requested address" },
+  ENETDOWN: { errno: 100, text: "network is down" },
+  ENETUNREACH: { errno: 101, text: "network is unreachable" },
+  ECONNABORTED: { errno: 103, text: "software caused connection abort" },
+  ECONNRESET: { errno: 104, text: "connection reset by peer" },
+  ENOBUFS: { errno: 105, text: "no buffer space available" },
+  EISCONN: { errno: 106, text: "transport endpoint is already connected" },
+  ENOTCONN: { errno: 107, text: "transport endpoint is not connected" },
+  ESHUTDOWN: { errno: 108, text: "cannot send after transport endpoint shutdown" },
+  ETIMEDOUT: { errno: 110, text: "timed out" },
+  ECONNREFUSED: { errno: 111, text: "connection refused" },
+  EHOSTDOWN: { errno: 112, text: "host is down" },
+  EHOSTUNREACH: { errno: 113, text: "no route to host" },
+  EALREADY: { errno: 114, text: "operation already in progress" },
+  EINPROGRESS: { errno: 115, text: "operation now in progress" },
+  ECANCELED: { errno: 125, text: "operation canceled" },
+  // getaddrinfo's codes, with glibc's (negative) numbers.
+  EAI_BADFLAGS: { errno: -1, text: "bad value for ai_flags" },
+  EAI_NONAME: { errno: -2, text: "name or service not known" },
+  EAI_AGAIN: { errno: -3, text: "temporary failure in name resolution" },
+  EAI_FAIL: { errno: -4, text: "non-recoverable failure in name resolution" },
+  EAI_NODATA: { errno: -5, text: "no address associated with hostname" },
+  EAI_FAMILY: { errno: -6, text: "address family not supported" },
+  EAI_SOCKTYPE: { errno: -7, text: "socket type not supported" },
+  EAI_SERVICE: { errno: -8, text: "servname not supported for ai_socktype" },
+  EAI_ADDRFAMILY: { errno: -9, text: "address family for hostname not supported" },
+  EAI_MEMORY: { errno: -10, text: "memory allocation failure" },
+  EAI_SYSTEM: { errno: -11, text: "system error" },
+};
+
+/** Node.js's resolver codes → the getaddrinfo code Python would report. */
+const NODE_DNS_CODES: Readonly<Record<string, string>> = {
+  ENOTFOUND: "EAI_NONAME",
+  ENODATA: "EAI_NODATA",
+  EAI_NODATA: "EAI_NODATA",
+  ESERVFAIL: "EAI_FAIL",
+  ETIMEOUT: "EAI_AGAIN",
+  ECONNREFUSED_DNS: "EAI_FAIL",
+  EBADFAMILY: "EAI_FAMILY",
+  EBADNAME: "EAI_NONAME",
+  EBADFLAGS: "EAI_BADFLAGS",
+  EADDRGETNETWORKPARAMS: "EAI_SYSTEM",
+};
+
+/** The Linux errno number for an errno name, or `undefined` if the name is unknown. */
+export function errnoOf(code: string): number | undefined {
+  return ERRNO[code]?.errno;
+}
+
+/** The errno name for a Linux errno number (e.g. 111 → `"ECONNREFUSED"`). */
+export function errorCodeOf(errno: number): string | undefined {
+  for (const [code, entry] of Object.entries(ERRNO)) if (entry.errno === errno) return code;
+  return undefined;
+}
+
+function describe(code: string): string {
+  return ERRNO[code]?.text ?? code;
+}
+
+function sentence(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** Python's `OSError`: the base class of every socket error. */
+export class SocketError extends Error {
+  /** The errno name, e.g. `"ECONNRESET"`. */
+  readonly code: string;
+  /** Linux's errno number, or `undefined` where none exists. */
+  readonly errno: number | undefined;
+  /** The operation that failed, e.g. `"recv"`. */
+  readonly op: string | undefined;
+  /** The address the operation was about, formatted, if any. */
+  readonly address: string | undefined;
+  /** What went wrong, in lower case and without the operation (e.g. `"connection refused"`). */
+  readonly reason: string;
+  /** For a failed `sendAll`: how many bytes of `data` were accepted (they will still be sent). */
+  bytesSent?: number;
+
+  constructor(code: string, options: SocketErrorOptions = {}, reason?: string) {
+    const errno = errnoOf(code);
+    const why = reason ?? describe(code);
+    const where = [options.op, options.address].filter((part) => part !== undefined).join(" ");
+    super(
+      where === "" ? sentence(why) : `${sentence(why)} (${where})`,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
+    this.name = new.target.name;
+    this.code = code;
+    this.errno = errno;
+    this.op = options.op;
+    this.address = options.address;
+    this.reason = why;
+  }
+}
+
+/** A non-blocking call was not ready (`EAGAIN`), or a non-blocking `connect` is under way (`EINPROGRESS`). */
+export class BlockingIOError extends SocketError {}
+
+/** The call's timeout or deadline passed before it was ready (`code` `"ETIMEDOUT"`). */
+export class TimeoutError extends SocketError {
+  constructor(options: SocketErrorOptions = {}) {
+    super("ETIMEDOUT", options);
+  }
+}
+
+/** Name resolution failed (Python's `gaierror`); `code` is the `EAI_*` name. */
+export class AddressInfoError extends SocketError {}
+
+/** Base of the connection errors. */
+export class ConnectionError extends SocketError {}
+/** The peer reset the connection (`ECONNRESET`). */
+export class ConnectionResetError extends ConnectionError {}
+/** Nobody listens at the address (`ECONNREFUSED`). */
+export class ConnectionRefusedError extends ConnectionError {}
+/** The connection was aborted locally (`ECONNABORTED`). */
+export class ConnectionAbortedError extends ConnectionError {}
+/** Sending on a connection whose other end is gone (`EPIPE`, `ESHUTDOWN`). */
+export class BrokenPipeError extends ConnectionError {}
+
+/** The stream ended before `recvExactly`/`recvUntil` could finish (asyncio's error). */
+export class IncompleteReadError extends SocketError {
+  /** The bytes that were left when the stream ended (consumed). */
+  readonly partial: Buffer;
+  /** How many bytes were wanted, or `null` when reading up to a delimiter. */
+  readonly expected: number | null;
+  constructor(partial: Buffer, expected: number | null, options: SocketErrorOptions = {}) {
+    super(
+      "EOF",
+      options,
+      `stream ended after ${partial.length} bytes, ${expected === null ? "before the delimiter" : `expected ${expected}`}`,
+    );
+    this.partial = partial;
+    this.expected = expected;
+  }
+}
+
+/** `recvUntil` found no delimiter within `maxBytes` bytes; nothing was consumed. */
+export class LimitOverrunError extends SocketError {
+  /** How many bytes were buffered when the limit was overrun. */
+  readonly consumed: number;
+  constructor(consumed: number, maxBytes: number, options: SocketErrorOptions = {}) {
+    super("ELIMIT", options, `no delimiter within the first ${maxBytes} bytes`);
+    this.consumed = consumed;
+  }
+}
+
+/** Selectors: the file object is not registered, or is registered twice. */
+export class KeyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "KeyError";
+  }
+}
+
+type SocketErrorClass = new (code: string, options?: SocketErrorOptions) => SocketError;
+
+/** errno name → the class Python raises for it. */
+const CLASS_OF: Readonly<Record<string, SocketErrorClass>> = {
+  EAGAIN: BlockingIOError,
+  EWOULDBLOCK: BlockingIOError,
+  EINPROGRESS: BlockingIOError,
+  EALREADY: BlockingIOError,
+  ECONNRESET: ConnectionResetError,
+  ECONNREFUSED: ConnectionRefusedError,
+  ECONNABORTED: ConnectionAbortedError,
+  EPIPE: BrokenPipeError,
+  ESHUTDOWN: BrokenPipeError,
+};
+
+/** Builds the error Python would raise for an errno name. */
+export function socketError(code: string, options: SocketErrorOptions = {}): SocketError {
+  if (code === "ETIMEDOUT") return new TimeoutError(options);
+  if (code.startsWith("EAI_")) return new AddressInfoError(code, options);
+  const Class = CLASS_OF[code] ?? SocketError;
+  return new Class(code, options);
+}
+
+function isErrnoLike(error: unknown): error is { code: string; syscall?: string } {
+  return (
+    typeof error === "object" &&
+    error !== null &&
+    typeof (error as { code?: unknown }).code === "string"
+  );
+}
+
+/**
+ * Converts whatever Node.js raised (an `ErrnoException`, a resolver error) into the class Python
+ * would raise; anything that is already a {@link SocketError} passes through.
+ */
+export function fromNodeError(error: unknown, options: SocketErrorOptions): SocketError {
+  if (error instanceof SocketError) return error;
+  if (!isErrnoLike(error)) {
+    return new SocketError("EIO", { ...options, cause: error }, String(error));
+  }
+  const isResolver = (error as { syscall?: string }).syscall?.startsWith("get") === true;
+  let code = error.code;
+  if (isResolver || code in NODE_DNS_CODES) code = NODE_DNS_CODES[code] ?? code;
+  if (code === "EAI_AGAIN" || code.startsWith("EAI_")) {
+    return new AddressInfoError(code, { ...options, cause: error });
+  }
+  return socketError(code, { ...options, cause: error });
+}

@@ -1,0 +1,89 @@
+/**
+ * sockit: Python's `socket`, `selectors` and `struct` programming model for TypeScript.
+ *
+ * Every name is exported explicitly, so this file is the list of the public API.
+ *
+ * @module
+ */
+
+export type {
+  Address,
+  AddressInput,
+  IPv4Address,
+  IPv6Address,
+  UnixAddress,
+} from "./address.js";
+export type { CreateConnectionOptions, CreateServerOptions } from "./connection.js";
+export {
+  createConnection,
+  createServer,
+  HAPPY_EYEBALLS_DELAY_MS,
+  hasDualstackIpv6,
+  socketpair,
+} from "./connection.js";
+export {
+  AF_INET,
+  AF_INET6,
+  AF_UNIX,
+  AF_UNSPEC,
+  AI_CANONNAME,
+  AI_NUMERICHOST,
+  AI_NUMERICSERV,
+  AI_PASSIVE,
+  EVENT_READ,
+  EVENT_WRITE,
+  IPPROTO_IP,
+  IPPROTO_IPV6,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  IPV6_V6ONLY,
+  MSG_PEEK,
+  SHUT_RD,
+  SHUT_RDWR,
+  SHUT_WR,
+  SO_ERROR,
+  SO_KEEPALIVE,
+  SO_LINGER,
+  SO_RCVBUF,
+  SO_REUSEADDR,
+  SO_REUSEPORT,
+  SO_SNDBUF,
+  SO_TYPE,
+  SOCK_DGRAM,
+  SOCK_RAW,
+  SOCK_STREAM,
+  SOL_SOCKET,
+  SOMAXCONN,
+  TCP_NODELAY,
+} from "./constants.js";
+export type { SocketErrorOptions } from "./errors.js";
+export {
+  AddressInfoError,
+  BlockingIOError,
+  BrokenPipeError,
+  ConnectionAbortedError,
+  ConnectionError,
+  ConnectionRefusedError,
+  ConnectionResetError,
+  IncompleteReadError,
+  KeyError,
+  LimitOverrunError,
+  SocketError,
+  TimeoutError,
+} from "./errors.js";
+export { htonl, htons, inetAton, inetNtoa, inetNtop, inetPton, ntohl, ntohs } from "./inet.js";
+export type { AddrInfo, GetAddrInfoOptions } from "./resolve.js";
+export { getaddrinfo, gethostname } from "./resolve.js";
+export type {
+  Data,
+  Deadline,
+  RecvOptions,
+  RecvUntilOptions,
+  WaitOptions,
+} from "./socket.js";
+export {
+  getDefaultTimeout,
+  Socket,
+  setDefaultTimeout,
+  socket,
+} from "./socket.js";

@@ -1,0 +1,171 @@
+/**
+ * Time, through one seam: every timeout and deadline in sockit reads the clock and arms timers
+ * here, so tests can drive time by hand (`setClock`) instead of sleeping.
+ *
+ * The scheduler keeps every pending expiry in one binary heap behind ONE runtime timer. A call
+ * that waits adds an entry and removes it when it finishes; the runtime timer is only re-armed
+ * when a new entry expires before the armed one, so a hot loop of calls that all carry the same
+ * timeout creates no timer per call. When the heap is empty the timer is unref'd rather than
+ * cleared, so it neither keeps the process alive nor costs a re-arm on the next call.
+ */
+
+/** The clock and timer primitives sockit uses; swap them in tests with {@link setClock}. */
+export interface Clock {
+  /** Monotonic milliseconds (fractional). */
+  now(): number;
+  /** Wall-clock epoch milliseconds, for deadlines given as a `Date` or epoch number. */
+  wallNow(): number;
+  /** Arms a one-shot timer; `ms` is at most {@link MAX_TIMER_MS}. */
+  setTimer(callback: () => void, ms: number): TimerHandle;
+  /** Disarms a timer from {@link setTimer}. */
+  clearTimer(handle: TimerHandle): void;
+}
+
+/** What {@link Clock.setTimer} returns. */
+export interface TimerHandle {
+  ref?(): unknown;
+  unref?(): unknown;
+}
+
+/** Node's timers overflow past 2^31 − 1 ms (about 24.8 days); longer waits are re-armed. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+const systemClock: Clock = {
+  now: () => performance.now(),
+  wallNow: () => Date.now(),
+  setTimer: (callback, ms) => setTimeout(callback, ms),
+  clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+/** A pending expiry. `at` is monotonic ms; `index` is its heap slot (−1 once removed). */
+export interface Expiry {
+  at: number;
+  index: number;
+  readonly fire: () => void;
+}
+
+let clock: Clock = systemClock;
+const heap: Expiry[] = [];
+let timer: TimerHandle | undefined;
+let armedAt = Number.POSITIVE_INFINITY;
+
+/** The clock in use. */
+export function getClock(): Clock {
+  return clock;
+}
+
+/** Replaces the clock (tests only); `undefined` restores the system clock. */
+export function setClock(next: Clock | undefined): void {
+  disarm();
+  clock = next ?? systemClock;
+  arm();
+}
+
+/** Monotonic milliseconds now. */
+export function now(): number {
+  return clock.now();
+}
+
+/** Converts an absolute wall-clock time (epoch ms) to the monotonic timeline. */
+export function wallToMonotonic(epochMs: number): number {
+  return epochMs - clock.wallNow() + clock.now();
+}
+
+/** Calls `fire` once the monotonic clock reaches `at` (never earlier); returns a handle for {@link cancel}. */
+export function schedule(at: number, fire: () => void): Expiry {
+  const entry: Expiry = { at, index: heap.length, fire };
+  heap.push(entry);
+  up(entry.index);
+  if (at < armedAt) arm();
+  else timer?.ref?.();
+  return entry;
+}
+
+/** Moves an entry to a new expiry time. */
+export function reschedule(entry: Expiry, at: number): void {
+  if (entry.index < 0) return;
+  const earlier = at < entry.at;
+  entry.at = at;
+  if (earlier) up(entry.index);
+  else down(entry.index);
+  if (at < armedAt) arm();
+}
+
+/** Removes an entry; harmless if it already fired or was removed. */
+export function cancel(entry: Expiry): void {
+  const i = entry.index;
+  if (i < 0) return;
+  entry.index = -1;
+  const last = heap.pop()!;
+  if (last !== entry) {
+    heap[i] = last;
+    last.index = i;
+    up(i);
+    down(last.index);
+  }
+  if (heap.length === 0) timer?.unref?.();
+}
+
+/** How many expiries are pending (tests). */
+export function pendingExpiries(): number {
+  return heap.length;
+}
+
+function arm(): void {
+  disarm();
+  const first = heap[0];
+  if (first === undefined) return;
+  const delay = Math.min(Math.max(Math.ceil(first.at - clock.now()), 1), MAX_TIMER_MS);
+  armedAt = clock.now() + delay;
+  timer = clock.setTimer(onTimer, delay);
+}
+
+function disarm(): void {
+  if (timer !== undefined) clock.clearTimer(timer);
+  timer = undefined;
+  armedAt = Number.POSITIVE_INFINITY;
+}
+
+function onTimer(): void {
+  timer = undefined;
+  armedAt = Number.POSITIVE_INFINITY;
+  const t = clock.now();
+  // Fire everything due; runtime timers may run a little early, so an entry not yet due waits.
+  for (let first = heap[0]; first !== undefined && first.at <= t; first = heap[0]) {
+    cancel(first);
+    first.fire();
+  }
+  if (timer === undefined) arm();
+}
+
+function up(i: number): void {
+  const entry = heap[i]!;
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    const p = heap[parent]!;
+    if (p.at <= entry.at) break;
+    heap[i] = p;
+    p.index = i;
+    i = parent;
+  }
+  heap[i] = entry;
+  entry.index = i;
+}
+
+function down(i: number): void {
+  const entry = heap[i]!;
+  const n = heap.length;
+  for (;;) {
+    const left = 2 * i + 1;
+    if (left >= n) break;
+    const right = left + 1;
+    const child = right < n && heap[right]!.at < heap[left]!.at ? right : left;
+    const c = heap[child]!;
+    if (c.at >= entry.at) break;
+    heap[i] = c;
+    c.index = i;
+    i = child;
+  }
+  heap[i] = entry;
+  entry.index = i;
+}

@@ -1,0 +1,127 @@
+/**
+ * A listening stream socket on top of `net.Server`, turned from push to pull: connections Node
+ * accepts wait in a queue of at most `backlog` entries until `accept()` takes them.
+ *
+ * On Node.js, accepted handles are wrapped with `onread` (reads through the shared scratch
+ * buffer, no allocation per read) by taking over the server handle's `onconnection`; runtimes
+ * without that hook fall back to the `'connection'` event and `'data'`.
+ */
+
+import * as net from "node:net";
+import { type Endpoint, formatAddress } from "../address.js";
+import type { ReadinessSink } from "./stream.js";
+import { Stream } from "./stream.js";
+import { NOT_READY } from "./wait.js";
+
+/** How `listen` was asked to bind. */
+export interface ListenOptions {
+  endpoint: Endpoint;
+  backlog: number;
+  ipv6Only: boolean;
+  reusePort: boolean;
+}
+
+interface ServerHandle {
+  onconnection?: (error: number, handle: unknown) => void;
+}
+
+const IGNORE: ReadinessSink = { readable() {}, writable() {} };
+
+export class Listener {
+  readonly server: net.Server;
+  readonly backlog: number;
+  state: "binding" | "listening" | "failed" = "binding";
+  pending: { code: string; cause: unknown } | null = null;
+  #queue: Stream[] = [];
+  #sink: ReadinessSink;
+
+  constructor(options: ListenOptions, sink: ReadinessSink) {
+    this.#sink = sink;
+    this.backlog = options.backlog;
+    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
+    this.server = server;
+    server.on("error", (error: NodeJS.ErrnoException) => {
+      if (this.state === "binding") this.state = "failed";
+      if (this.pending === null) this.pending = { code: error.code ?? "EIO", cause: error };
+      sink.readable();
+      sink.writable();
+    });
+    server.once("listening", () => {
+      this.state = "listening";
+      this.#takeOverAccept();
+      sink.writable();
+    });
+    server.on("connection", (socket: net.Socket) => {
+      this.#enqueue(() => {
+        const label = formatAddress([socket.remoteAddress ?? "", socket.remotePort ?? 0]);
+        const stream = Stream.fromSocket(socket, IGNORE, label);
+        socket.resume();
+        return stream;
+      });
+    });
+    const { endpoint } = options;
+    if (endpoint.kind === "unix") {
+      server.listen({ path: endpoint.path, backlog: options.backlog });
+    } else {
+      const listen: net.ListenOptions & { reusePort?: boolean } = {
+        host: endpoint.host,
+        port: endpoint.port,
+        backlog: options.backlog,
+        ipv6Only: options.ipv6Only,
+      };
+      if (options.reusePort) listen.reusePort = true;
+      server.listen(listen);
+    }
+  }
+
+  setSink(sink: ReadinessSink): void {
+    this.#sink = sink;
+  }
+
+  /** Replaces Node's accept callback so accepted sockets read with `onread`. */
+  #takeOverAccept(): void {
+    const handle = (this.server as unknown as { _handle?: ServerHandle })._handle;
+    if (typeof handle?.onconnection !== "function") return;
+    const original = handle.onconnection;
+    handle.onconnection = (error: number, clientHandle: unknown) => {
+      if (error !== 0 || clientHandle === undefined) {
+        original.call(handle, error, clientHandle);
+        return;
+      }
+      this.#enqueue(() => Stream.fromHandle(clientHandle, IGNORE, ""), clientHandle);
+    };
+  }
+
+  #enqueue(make: () => Stream, rawHandle?: unknown): void {
+    if (this.#queue.length >= this.backlog) {
+      // The queue is full: refuse, as a kernel with a full backlog would.
+      (rawHandle as { close?: () => void } | undefined)?.close?.();
+      if (rawHandle === undefined) make().socket.destroy();
+      return;
+    }
+    this.#queue.push(make());
+    this.#sink.readable();
+  }
+
+  /** Ready for `accept`: a pending connection or an error. */
+  get readable(): boolean {
+    return this.#queue.length > 0 || this.pending !== null;
+  }
+
+  /** Takes the oldest pending connection. */
+  tryAccept(): Stream | typeof NOT_READY {
+    const stream = this.#queue.shift();
+    return stream ?? NOT_READY;
+  }
+
+  /** Where the server listens, as Node reports it. */
+  address(): net.AddressInfo | string | null {
+    return this.server.address();
+  }
+
+  close(): void {
+    for (const stream of this.#queue) stream.close(false);
+    this.#queue = [];
+    this.server.close();
+  }
+}

@@ -1,0 +1,182 @@
+/**
+ * The receive buffer of a stream socket: a queue of byte chunks read from the kernel.
+ *
+ * Reads arrive in one shared scratch buffer (Node's `onread`), so a chunk can be pushed
+ * *borrowed*: readers waiting at that moment copy straight out of it (one copy, into the
+ * caller's memory), and {@link RecvBuffer.adopt} then copies whatever nobody took into memory
+ * the queue owns, before the scratch buffer is reused. Everything handed to a caller is either a
+ * fresh copy or an owned chunk that the queue no longer references.
+ */
+
+export class RecvBuffer {
+  #chunks: Uint8Array[] = [];
+  /** Index of the first live chunk in `#chunks`. */
+  #head = 0;
+  /** Offset of the first live byte in the head chunk. */
+  #offset = 0;
+  #length = 0;
+  /** The borrowed chunk, if one is in the queue (always the last chunk). */
+  #borrowed: Uint8Array | null = null;
+
+  /** Bytes buffered. */
+  get length(): number {
+    return this.#length;
+  }
+
+  /** Queues a chunk this buffer may keep. */
+  push(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    this.#chunks.push(chunk);
+    this.#length += chunk.length;
+  }
+
+  /** Queues a view of scratch memory; call {@link adopt} before the memory is reused. */
+  pushBorrowed(chunk: Uint8Array): void {
+    this.push(chunk);
+    if (chunk.length > 0) this.#borrowed = chunk;
+  }
+
+  /** Copies what is left of the borrowed chunk into owned memory. */
+  adopt(): void {
+    const borrowed = this.#borrowed;
+    if (borrowed === null) return;
+    this.#borrowed = null;
+    const last = this.#chunks.length - 1;
+    if (last < this.#head || this.#chunks[last] !== borrowed) return;
+    const start = last === this.#head ? this.#offset : 0;
+    const owned = Buffer.allocUnsafe(borrowed.length - start);
+    owned.set(borrowed.subarray(start));
+    this.#chunks[last] = owned;
+    if (last === this.#head) this.#offset = 0;
+  }
+
+  /** Removes and returns up to `n` bytes (fewer only if fewer are buffered). */
+  read(n: number): Buffer {
+    n = Math.min(n, this.#length);
+    const head = this.#chunks[this.#head];
+    if (head !== undefined && head !== this.#borrowed && head.length - this.#offset >= n) {
+      // One owned chunk holds it all: hand out a view and drop it from the queue.
+      const out = toBuffer(head).subarray(this.#offset, this.#offset + n);
+      this.#consume(n);
+      return out;
+    }
+    const out = Buffer.allocUnsafe(n);
+    this.#copy(out, 0, n, true);
+    return out;
+  }
+
+  /** Copies up to `n` bytes into `target` at `offset`, consuming them; returns the count. */
+  readInto(target: Uint8Array, offset: number, n: number): number {
+    n = Math.min(n, this.#length);
+    this.#copy(target, offset, n, true);
+    return n;
+  }
+
+  /** Returns a copy of up to `n` bytes without consuming them. */
+  peek(n: number): Buffer {
+    n = Math.min(n, this.#length);
+    const out = Buffer.allocUnsafe(n);
+    this.#copy(out, 0, n, false);
+    return out;
+  }
+
+  /**
+   * Index of the first `delimiter` whose search starts at `from`, or −1. Pass the previous
+   * `length - delimiter.length + 1` as `from` to avoid rescanning bytes already searched.
+   */
+  indexOf(delimiter: Uint8Array, from = 0): number {
+    const d = delimiter.length;
+    if (d === 0) return 0;
+    const first = delimiter[0]!;
+    let base = 0;
+    for (let c = this.#head; c < this.#chunks.length; c++) {
+      const chunk = this.#chunks[c]!;
+      const start = c === this.#head ? this.#offset : 0;
+      const size = chunk.length - start;
+      if (base + size <= from) {
+        base += size;
+        continue;
+      }
+      let i = Math.max(from - base, 0) + start;
+      for (;;) {
+        i = chunk.indexOf(first, i);
+        if (i < 0) break;
+        const at = base + i - start;
+        if (at + d > this.#length) return -1;
+        if (this.#matches(delimiter, c, i)) return at;
+        i++;
+      }
+      base += size;
+    }
+    return -1;
+  }
+
+  /** Drops everything. */
+  clear(): void {
+    this.#chunks = [];
+    this.#head = 0;
+    this.#offset = 0;
+    this.#length = 0;
+    this.#borrowed = null;
+  }
+
+  #matches(delimiter: Uint8Array, chunkIndex: number, index: number): boolean {
+    let c = chunkIndex;
+    let chunk = this.#chunks[c]!;
+    let i = index;
+    for (let k = 0; k < delimiter.length; k++, i++) {
+      while (i >= chunk.length) {
+        c++;
+        chunk = this.#chunks[c]!;
+        i = 0;
+      }
+      if (chunk[i] !== delimiter[k]) return false;
+    }
+    return true;
+  }
+
+  #copy(target: Uint8Array, offset: number, n: number, consume: boolean): void {
+    let c = this.#head;
+    let start = this.#offset;
+    let copied = 0;
+    while (copied < n) {
+      const chunk = this.#chunks[c]!;
+      const take = Math.min(chunk.length - start, n - copied);
+      target.set(chunk.subarray(start, start + take), offset + copied);
+      copied += take;
+      start += take;
+      if (start === chunk.length) {
+        c++;
+        start = 0;
+      }
+    }
+    if (consume) this.#consume(n);
+  }
+
+  #consume(n: number): void {
+    this.#length -= n;
+    let offset = this.#offset + n;
+    for (;;) {
+      const chunk = this.#chunks[this.#head];
+      if (chunk === undefined || offset < chunk.length) break;
+      offset -= chunk.length;
+      if (chunk === this.#borrowed) this.#borrowed = null;
+      this.#chunks[this.#head] = EMPTY;
+      this.#head++;
+    }
+    this.#offset = offset;
+    if (this.#head === this.#chunks.length) {
+      this.#chunks.length = 0;
+      this.#head = 0;
+    } else if (this.#head > 64 && this.#head * 2 > this.#chunks.length) {
+      this.#chunks = this.#chunks.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+function toBuffer(chunk: Uint8Array): Buffer {
+  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+}

@@ -1,0 +1,153 @@
+/**
+ * Socket options: what `setsockopt`/`getsockopt` can honour on `node:net`, in one table.
+ *
+ * Values read back are what was set. An option Node.js cannot honour is `ENOPROTOOPT`, never
+ * silently ignored: e.g. SO_LINGER other than `null`/`0`, clearing SO_REUSEADDR (libuv always
+ * sets it on listening TCP sockets), or SO_REUSEPORT before Node.js 22.12.
+ */
+
+import {
+  IPPROTO_IPV6,
+  IPPROTO_TCP,
+  IPV6_V6ONLY,
+  SO_ERROR,
+  SO_KEEPALIVE,
+  SO_LINGER,
+  SO_RCVBUF,
+  SO_REUSEADDR,
+  SO_REUSEPORT,
+  SO_SNDBUF,
+  SO_TYPE,
+  SOL_SOCKET,
+  TCP_NODELAY,
+} from "../constants.js";
+import { errnoOf, SocketError } from "../errors.js";
+import { DEFAULT_RCVBUF, DEFAULT_SNDBUF } from "./stream.js";
+
+/** The option values a socket holds. */
+export interface OptionValues {
+  noDelay: boolean;
+  keepAlive: boolean;
+  reuseAddr: boolean;
+  reusePort: boolean;
+  v6Only: boolean;
+  rcvbuf: number;
+  sndbuf: number;
+  /** Seconds, or `null` for no linger (the default). */
+  linger: number | null;
+}
+
+/** Fresh option values. */
+export function defaultOptions(): OptionValues {
+  return {
+    noDelay: false,
+    keepAlive: false,
+    reuseAddr: false,
+    reusePort: false,
+    v6Only: false,
+    rcvbuf: DEFAULT_RCVBUF,
+    sndbuf: DEFAULT_SNDBUF,
+    linger: null,
+  };
+}
+
+/** True where `listen({ reusePort })` exists (Node.js >= 22.12, or 23.1). */
+export function canReusePort(): boolean {
+  const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
+  return major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12);
+}
+
+/** What `getsockopt`/`setsockopt` need from the socket beyond the values. */
+export interface OptionTarget {
+  readonly options: OptionValues;
+  readonly type: number;
+  /** Applies a changed value to the live connection, if there is one. */
+  apply(): void;
+  /** Reads and clears the pending error's code. */
+  takeErrorCode(): string | undefined;
+}
+
+function noOption(level: number, option: number, why?: string): SocketError {
+  return new SocketError(
+    "ENOPROTOOPT",
+    { op: "setsockopt" },
+    why ?? `option ${option} at level ${level} is not supported`,
+  );
+}
+
+function flag(value: unknown): boolean {
+  if (typeof value === "boolean") return value;
+  if (typeof value === "number" && Number.isInteger(value)) return value !== 0;
+  throw new TypeError(`option value must be an integer or boolean, got ${typeof value}`);
+}
+
+function bufferSize(value: unknown): number {
+  if (typeof value !== "number" || !Number.isInteger(value)) {
+    throw new TypeError(`buffer size must be an integer number of bytes, got ${typeof value}`);
+  }
+  if (value < 1 || value > 2 ** 31 - 1) {
+    throw new RangeError(`buffer size must be 1-2147483647 bytes, got ${value}`);
+  }
+  return value;
+}
+
+/** `setsockopt(level, option, value)`. */
+export function setOption(
+  target: OptionTarget,
+  level: number,
+  option: number,
+  value: unknown,
+): void {
+  const o = target.options;
+  if (level === IPPROTO_TCP && option === TCP_NODELAY) o.noDelay = flag(value);
+  else if (level === IPPROTO_IPV6 && option === IPV6_V6ONLY) o.v6Only = flag(value);
+  else if (level !== SOL_SOCKET) throw noOption(level, option);
+  else if (option === SO_KEEPALIVE) o.keepAlive = flag(value);
+  else if (option === SO_RCVBUF) o.rcvbuf = bufferSize(value);
+  else if (option === SO_SNDBUF) o.sndbuf = bufferSize(value);
+  else if (option === SO_REUSEADDR) {
+    if (!flag(value)) throw noOption(level, option, "libuv always sets SO_REUSEADDR");
+    o.reuseAddr = true;
+  } else if (option === SO_REUSEPORT) {
+    const on = flag(value);
+    if (on && !canReusePort()) throw noOption(level, option, "SO_REUSEPORT needs Node.js 22.12+");
+    o.reusePort = on;
+  } else if (option === SO_LINGER) {
+    if (value !== null && value !== 0) {
+      throw noOption(level, option, "SO_LINGER can only be null or 0 (reset on close)");
+    }
+    o.linger = value;
+  } else throw noOption(level, option);
+  target.apply();
+}
+
+/** `getsockopt(level, option)`. */
+export function getOption(target: OptionTarget, level: number, option: number): unknown {
+  const o = target.options;
+  if (level === IPPROTO_TCP && option === TCP_NODELAY) return o.noDelay ? 1 : 0;
+  if (level === IPPROTO_IPV6 && option === IPV6_V6ONLY) return o.v6Only ? 1 : 0;
+  if (level === SOL_SOCKET) {
+    switch (option) {
+      case SO_KEEPALIVE:
+        return o.keepAlive ? 1 : 0;
+      case SO_REUSEADDR:
+        return o.reuseAddr ? 1 : 0;
+      case SO_REUSEPORT:
+        return o.reusePort ? 1 : 0;
+      case SO_RCVBUF:
+        return o.rcvbuf;
+      case SO_SNDBUF:
+        return o.sndbuf;
+      case SO_LINGER:
+        return o.linger;
+      case SO_TYPE:
+        return target.type;
+      case SO_ERROR: {
+        const code = target.takeErrorCode();
+        return code === undefined ? 0 : (errnoOf(code) ?? 5);
+      }
+    }
+  }
+  const error = noOption(level, option);
+  throw new SocketError(error.code, { op: "getsockopt" }, error.reason);
+}

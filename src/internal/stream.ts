@@ -1,0 +1,383 @@
+/**
+ * A connected stream (TCP or Unix) on top of `node:net`, turned from push to pull.
+ *
+ * Node pushes reads at us; we keep them in a {@link RecvBuffer} bounded by `rcvbuf` bytes and
+ * stop reading from the kernel when it is full (TCP flow control then slows the peer). Writes go
+ * to Node's queue, bounded by `sndbuf` bytes: `send` copies (the caller may reuse its buffer at
+ * once), `sendAll` lends the caller's bytes and finishes when the kernel has taken them all.
+ *
+ * Every `try*` method is an attempt in the sense of `wait.ts`: it returns a result, throws, or
+ * returns NOT_READY having consumed nothing. Transport errors never escape as events: they are
+ * kept as the pending error (SO_ERROR) and raised by the next call. Reads see buffered data
+ * first, then the pending error, then end of stream, as Linux's `recv` does.
+ */
+
+import * as net from "node:net";
+import { type Endpoint, formatAddress } from "../address.js";
+import { BrokenPipeError, IncompleteReadError, LimitOverrunError, socketError } from "../errors.js";
+import { RecvBuffer } from "./recv-buffer.js";
+import { NOT_READY } from "./wait.js";
+
+/** Who hears that a direction may have become ready. */
+export interface ReadinessSink {
+  readable(): void;
+  writable(): void;
+}
+
+/** Default library receive buffer, bytes (SO_RCVBUF). */
+export const DEFAULT_RCVBUF = 128 * 1024;
+/** Default library send buffer, bytes (SO_SNDBUF). */
+export const DEFAULT_SNDBUF = 128 * 1024;
+
+/** Node reads into this one scratch buffer for every socket; see RecvBuffer. */
+const SCRATCH = Buffer.allocUnsafe(64 * 1024);
+
+/** Pending error as an errno name plus the Node error, turned into a class when raised. */
+interface PendingError {
+  readonly code: string;
+  readonly cause: unknown;
+}
+
+/** Progress of one `sendAll`, kept between attempts. */
+export interface SendAllState {
+  readonly data: Uint8Array;
+  /** Bytes handed to Node (accepted). */
+  sent: number;
+  /** Write sequence number of the last chunk, to know when the kernel took it. */
+  lastWrite: number;
+}
+
+export class Stream {
+  readonly socket: net.Socket;
+  readonly rx = new RecvBuffer();
+  rcvbuf = DEFAULT_RCVBUF;
+  sndbuf = DEFAULT_SNDBUF;
+  /** Set once the peer's FIN arrived (or reading was shut down). */
+  eof = false;
+  /** Set once the local write side is shut (SHUT_WR, close). */
+  writeShut = false;
+  /** The connection attempt's state: a connected stream starts "open". */
+  state: "connecting" | "open" | "failed" = "open";
+  pending: PendingError | null = null;
+  /** The address for messages. */
+  label: string;
+  #sink: ReadinessSink;
+  #paused = false;
+  #readShut = false;
+  #demands: number[] = [];
+  #writes = 0;
+  #written = 0;
+
+  private constructor(socket: net.Socket | null, sink: ReadinessSink, label: string) {
+    this.#sink = sink;
+    this.label = label;
+    this.socket =
+      socket ??
+      new net.Socket({
+        allowHalfOpen: true,
+        onread: { buffer: SCRATCH, callback: (n: number, buf: Uint8Array) => this.#onRead(n, buf) },
+      } as net.SocketConstructorOpts);
+    this.#listen();
+  }
+
+  /** Starts connecting to `endpoint`; readiness for writing reports the outcome. */
+  static connect(
+    endpoint: Endpoint,
+    local: Endpoint | undefined,
+    ipFamily: 4 | 6,
+    sink: ReadinessSink,
+  ): Stream {
+    const stream = new Stream(null, sink, formatAddress(endpoint));
+    stream.state = "connecting";
+    stream.socket.once("connect", () => {
+      stream.state = "open";
+      sink.writable();
+    });
+    if (endpoint.kind === "unix") {
+      stream.socket.connect({ path: endpoint.path });
+    } else {
+      const options: net.TcpSocketConnectOpts = {
+        host: endpoint.host,
+        port: endpoint.port,
+        family: ipFamily,
+      };
+      if (local?.kind === "ip") {
+        options.localAddress = local.host;
+        if (local.port !== 0) options.localPort = local.port;
+      }
+      stream.socket.connect(options);
+    }
+    return stream;
+  }
+
+  /** Wraps a handle Node accepted (fast path: reads through the shared scratch buffer). */
+  static fromHandle(handle: unknown, sink: ReadinessSink, label: string): Stream {
+    let stream: Stream | undefined;
+    const socket = new net.Socket({
+      handle,
+      allowHalfOpen: true,
+      readable: true,
+      writable: true,
+      onread: {
+        buffer: SCRATCH,
+        callback: (n: number, buf: Uint8Array) => stream!.#onRead(n, buf),
+      },
+    } as net.SocketConstructorOpts);
+    stream = new Stream(socket, sink, label);
+    return stream;
+  }
+
+  /** Wraps a `net.Socket` that emits `'data'` (runtimes without `onread` on accepted sockets). */
+  static fromSocket(socket: net.Socket, sink: ReadinessSink, label: string): Stream {
+    const stream = new Stream(socket, sink, label);
+    socket.on("data", (chunk: Buffer) => stream.#onData(chunk));
+    return stream;
+  }
+
+  /** Points readiness reports at a new owner (an accepted stream gets its Socket later). */
+  setSink(sink: ReadinessSink): void {
+    this.#sink = sink;
+  }
+
+  #listen(): void {
+    const socket = this.socket;
+    socket.on("error", (error: NodeJS.ErrnoException) => {
+      if (this.state === "connecting") this.state = "failed";
+      if (this.pending === null) this.pending = { code: error.code ?? "EIO", cause: error };
+      this.#sink.readable();
+      this.#sink.writable();
+    });
+    socket.on("end", () => {
+      this.eof = true;
+      this.#sink.readable();
+    });
+    socket.on("close", () => {
+      this.eof = true;
+      this.writeShut = true;
+      this.#sink.readable();
+      this.#sink.writable();
+    });
+  }
+
+  #onRead(nread: number, buf: Uint8Array): boolean {
+    if (this.#readShut) return true;
+    this.rx.pushBorrowed(buf.subarray(0, nread));
+    this.#sink.readable();
+    this.rx.adopt();
+    if (this.rx.length < this.#limit()) return true;
+    this.#paused = true;
+    return false;
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.#readShut) return;
+    this.rx.push(chunk);
+    this.#sink.readable();
+    if (this.rx.length >= this.#limit() && !this.#paused) {
+      this.#paused = true;
+      this.socket.pause();
+    }
+  }
+
+  #limit(): number {
+    let limit = this.rcvbuf;
+    for (const demand of this.#demands) if (demand > limit) limit = demand;
+    return limit;
+  }
+
+  /** Starts reading from the kernel again if the buffer has room. */
+  #refill(): void {
+    if (this.#paused && this.rx.length < this.#limit() && !this.socket.destroyed) {
+      this.#paused = false;
+      this.socket.resume();
+    }
+  }
+
+  /** Lets a whole-operation read buffer `bytes` before the kernel is paused; returns a release. */
+  demand(bytes: number): () => void {
+    this.#demands.push(bytes);
+    this.#refill();
+    return () => {
+      const i = this.#demands.indexOf(bytes);
+      if (i >= 0) this.#demands.splice(i, 1);
+    };
+  }
+
+  /** Raises and clears the pending error (the next call after a transport error). */
+  takeError(op: string): Error {
+    const pending = this.pending!;
+    this.pending = null;
+    return socketError(pending.code, { op, address: this.label, cause: pending.cause });
+  }
+
+  /** Reads the pending error's code without raising it (SO_ERROR clears it). */
+  clearError(): string | undefined {
+    const code = this.pending?.code;
+    this.pending = null;
+    return code;
+  }
+
+  /** Ready for reading: data, end of stream or an error. */
+  get readable(): boolean {
+    return this.rx.length > 0 || this.eof || this.pending !== null;
+  }
+
+  /** Ready for writing: room in the send buffer, or an error to report. */
+  get writable(): boolean {
+    if (this.state === "connecting") return false;
+    return this.pending !== null || this.writeShut || this.socket.writableLength < this.sndbuf;
+  }
+
+  tryRecv(n: number, peek: boolean, op: string): Buffer | typeof NOT_READY {
+    const rx = this.rx;
+    if (rx.length > 0) {
+      if (peek) return rx.peek(n);
+      const out = rx.read(n);
+      this.#refill();
+      return out;
+    }
+    if (this.pending !== null) throw this.takeError(op);
+    if (this.eof) return EMPTY;
+    return NOT_READY;
+  }
+
+  tryRecvInto(target: Uint8Array, n: number, op: string): number | typeof NOT_READY {
+    const rx = this.rx;
+    if (rx.length > 0) {
+      const count = rx.readInto(target, 0, n);
+      this.#refill();
+      return count;
+    }
+    if (this.pending !== null) throw this.takeError(op);
+    if (this.eof) return 0;
+    return NOT_READY;
+  }
+
+  tryRecvExactly(n: number, op: string): Buffer | typeof NOT_READY {
+    const rx = this.rx;
+    if (rx.length >= n) {
+      const out = rx.read(n);
+      this.#refill();
+      return out;
+    }
+    if (this.pending !== null) throw this.takeError(op);
+    if (this.eof) {
+      const partial = rx.read(rx.length);
+      throw new IncompleteReadError(partial, n, { op, address: this.label });
+    }
+    return NOT_READY;
+  }
+
+  /** `from` carries the scan position between attempts so bytes are searched once. */
+  tryRecvUntil(
+    delimiter: Uint8Array,
+    maxBytes: number,
+    scan: { from: number },
+    op: string,
+  ): Buffer | typeof NOT_READY {
+    const rx = this.rx;
+    const at = rx.indexOf(delimiter, scan.from);
+    if (at >= 0) {
+      const end = at + delimiter.length;
+      if (end > maxBytes) throw new LimitOverrunError(at, maxBytes, { op, address: this.label });
+      const out = rx.read(end);
+      this.#refill();
+      return out;
+    }
+    if (rx.length >= maxBytes) {
+      throw new LimitOverrunError(rx.length, maxBytes, { op, address: this.label });
+    }
+    scan.from = Math.max(0, rx.length - delimiter.length + 1);
+    if (this.pending !== null) throw this.takeError(op);
+    if (this.eof) {
+      const partial = rx.read(rx.length);
+      throw new IncompleteReadError(partial, null, { op, address: this.label });
+    }
+    return NOT_READY;
+  }
+
+  #checkWritable(op: string): void {
+    if (this.pending !== null) throw this.takeError(op);
+    if (this.writeShut || this.socket.destroyed) {
+      throw new BrokenPipeError("EPIPE", { op, address: this.label });
+    }
+  }
+
+  /** Accepts as many bytes as the send buffer has room for (a copy), at least 1. */
+  trySend(data: Uint8Array, op: string): number | typeof NOT_READY {
+    this.#checkWritable(op);
+    const room = this.sndbuf - this.socket.writableLength;
+    if (room <= 0) return NOT_READY;
+    const n = Math.min(room, data.length);
+    this.#write(Buffer.from(data.subarray(0, n)));
+    return n;
+  }
+
+  /** Hands `data` to Node as the send buffer makes room; done once the kernel took it all. */
+  trySendAll(state: SendAllState, op: string): number | typeof NOT_READY {
+    this.#checkWritable(op);
+    const { data } = state;
+    while (state.sent < data.length) {
+      const room = this.sndbuf - this.socket.writableLength;
+      if (room <= 0) return NOT_READY;
+      const n = Math.min(room, data.length - state.sent);
+      // Lent, not copied: the call returns only once the kernel has these bytes.
+      state.lastWrite = this.#write(data.subarray(state.sent, state.sent + n));
+      state.sent += n;
+    }
+    if (this.socket.writableLength === 0 || this.#written >= state.lastWrite) return state.sent;
+    return NOT_READY;
+  }
+
+  #write(chunk: Uint8Array): number {
+    this.socket.write(chunk, this.#afterWrite);
+    return ++this.#writes;
+  }
+
+  #afterWrite = (error?: Error | null): void => {
+    this.#written++;
+    if (error && this.pending === null) {
+      const code = (error as NodeJS.ErrnoException).code ?? "EIO";
+      this.pending = { code, cause: error };
+    }
+    this.#sink.writable();
+  };
+
+  /** SHUT_RD: reads now see end of stream; later data is dropped. */
+  shutdownRead(): void {
+    this.#readShut = true;
+    this.eof = true;
+    this.rx.clear();
+    this.#sink.readable();
+  }
+
+  /** SHUT_WR: FIN after whatever is queued. */
+  shutdownWrite(): void {
+    if (this.writeShut) return;
+    this.writeShut = true;
+    this.socket.end();
+    this.#sink.writable();
+  }
+
+  /** Releases the stream: queued data is still flushed unless `reset` (SO_LINGER 0). */
+  close(reset: boolean): void {
+    this.#readShut = true;
+    this.rx.clear();
+    const socket = this.socket;
+    if (socket.destroyed) return;
+    if (reset && typeof socket.resetAndDestroy === "function" && !socket.connecting) {
+      socket.resetAndDestroy();
+      return;
+    }
+    if (this.state !== "open" || socket.writableLength === 0) {
+      socket.destroy();
+      return;
+    }
+    // Flush in the background without keeping the process alive, then let go.
+    socket.unref();
+    socket.once("finish", () => socket.destroy());
+    socket.end();
+  }
+}
+
+const EMPTY = Buffer.alloc(0);

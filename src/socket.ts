@@ -1,0 +1,768 @@
+/**
+ * The `Socket` class: Python's socket object for stream sockets (TCP over IPv4/IPv6, Unix).
+ *
+ * Every call that can wait goes through `perform` (internal/wait.ts), which applies the socket's
+ * mode: blocking (`null`), non-blocking (`0`) or a timeout in seconds. This file only checks
+ * arguments, tracks the socket's life (fresh → connecting/listening → open → closed) and picks
+ * the attempt to run.
+ *
+ * @module
+ */
+
+import * as net from "node:net";
+import {
+  type Address,
+  type AddressInput,
+  type Endpoint,
+  formatAddress,
+  ipAddress,
+  toEndpoint,
+  typeName,
+} from "./address.js";
+import {
+  AF_INET,
+  AF_INET6,
+  AF_UNIX,
+  MSG_PEEK,
+  SHUT_RD,
+  SHUT_RDWR,
+  SHUT_WR,
+  SOCK_STREAM,
+  SOMAXCONN,
+} from "./constants.js";
+import {
+  AddressInfoError,
+  BrokenPipeError,
+  errnoOf,
+  SocketError,
+  socketError,
+  TimeoutError,
+} from "./errors.js";
+import { wallToMonotonic } from "./internal/clock.js";
+import { Listener } from "./internal/listener.js";
+import { READINESS, type Readiness } from "./internal/observe.js";
+import { defaultOptions, getOption, type OptionValues, setOption } from "./internal/sockopts.js";
+import { type ReadinessSink, type SendAllState, Stream } from "./internal/stream.js";
+import {
+  checkTimeout,
+  closedError,
+  type Direction,
+  NOT_READY,
+  perform,
+  type Waitable,
+  type Waiter,
+  type WaitOptions,
+  wake,
+} from "./internal/wait.js";
+
+export type { WaitOptions } from "./internal/wait.js";
+
+/** Options of `recv`, `recvInto`: `flags` may be `MSG_PEEK`. */
+export interface RecvOptions extends WaitOptions {
+  flags?: number;
+}
+
+/** Options of `recvUntil`. */
+export interface RecvUntilOptions extends WaitOptions {
+  /** Most bytes the answer may have, delimiter included (default 65536, asyncio's limit). */
+  maxBytes?: number;
+}
+
+/** Bytes to send: a `Uint8Array` (a `Buffer` is one) or a string, sent as UTF-8. */
+export type Data = Uint8Array | string;
+
+/** A deadline: a `Date`, epoch milliseconds, or `null` for none. */
+export type Deadline = Date | number | null;
+
+let defaultTimeout: number | null = null;
+
+/** The timeout in seconds new sockets start with (`null`: blocking). */
+export function getDefaultTimeout(): number | null {
+  return defaultTimeout;
+}
+
+/** Sets the timeout in seconds new sockets start with; `null` means blocking. */
+export function setDefaultTimeout(timeout: number | null): void {
+  defaultTimeout = checkTimeout(timeout);
+}
+
+const DEFAULT_MAX_BYTES = 65536;
+
+/** A stream socket with Python's blocking, non-blocking and timeout modes. */
+export class Socket implements Waitable {
+  /** The address family (`AF_INET`, `AF_INET6` or `AF_UNIX`). */
+  readonly family: number;
+  /** The socket type (`SOCK_STREAM`). */
+  readonly type: number;
+  #timeout: number | null = defaultTimeout;
+  #closed = false;
+  #stream: Stream | undefined;
+  #listener: Listener | undefined;
+  #bound: Endpoint | undefined;
+  #peer: Endpoint | undefined;
+  #accepted = false;
+  #deadlines: Record<Direction, number | null> = { read: null, write: null };
+  #waiters: Record<Direction, Waiter[]> = { read: [], write: [] };
+  #observers = new Set<() => void>();
+  readonly #options: OptionValues = defaultOptions();
+
+  readonly #sink: ReadinessSink = {
+    readable: () => {
+      wake(this.#waiters.read);
+      this.#notify();
+    },
+    writable: () => {
+      wake(this.#waiters.write);
+      this.#notify();
+    },
+  };
+
+  /** Creates a socket; `family` is AF_INET, AF_INET6 or AF_UNIX, `type` SOCK_STREAM. */
+  constructor(family: number = AF_INET, type: number = SOCK_STREAM) {
+    if (family !== AF_INET && family !== AF_INET6 && family !== AF_UNIX) {
+      throw new SocketError(
+        "EAFNOSUPPORT",
+        { op: "socket" },
+        `unsupported address family ${family}`,
+      );
+    }
+    if (type !== SOCK_STREAM) {
+      throw new SocketError(
+        "EPROTONOSUPPORT",
+        { op: "socket" },
+        `socket type ${type} is not supported yet (only SOCK_STREAM)`,
+      );
+    }
+    this.family = family;
+    this.type = type;
+  }
+
+  /** True once `close()` was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  // --- modes and deadlines (synchronous) -------------------------------------------------
+
+  /** The socket's timeout in seconds: `null` blocking, `0` non-blocking. */
+  get timeout(): number | null {
+    return this.#timeout;
+  }
+
+  /** Sets the timeout in seconds: `null` blocks, `0` is non-blocking, `s > 0` waits up to `s`. */
+  setTimeout(timeout: number | null): void {
+    this.#timeout = checkTimeout(timeout);
+  }
+
+  /** The timeout in seconds, or `null` when blocking. */
+  getTimeout(): number | null {
+    return this.#timeout;
+  }
+
+  /** `setBlocking(true)` is `setTimeout(null)`; `setBlocking(false)` is `setTimeout(0)`. */
+  setBlocking(flag: boolean): void {
+    this.#timeout = flag ? null : 0;
+  }
+
+  /** False only in non-blocking mode (timeout `0`). */
+  getBlocking(): boolean {
+    return this.#timeout !== 0;
+  }
+
+  /** Sets the read and write deadlines (Go's `SetDeadline`); it also hits calls already waiting. */
+  setDeadline(at: Deadline): void {
+    this.setReadDeadline(at);
+    this.setWriteDeadline(at);
+  }
+
+  /** Sets the deadline of receiving calls (`recv*`, `accept`). */
+  setReadDeadline(at: Deadline): void {
+    this.#setDeadline("read", at);
+  }
+
+  /** Sets the deadline of sending calls (`send*`, `connect`). */
+  setWriteDeadline(at: Deadline): void {
+    this.#setDeadline("write", at);
+  }
+
+  #setDeadline(direction: Direction, at: Deadline): void {
+    let epoch: number | null;
+    if (at === null) epoch = null;
+    else if (at instanceof Date) epoch = at.getTime();
+    else if (typeof at === "number") epoch = at;
+    else
+      throw new TypeError(
+        `deadline must be a Date, epoch milliseconds or null, got ${typeName(at)}`,
+      );
+    if (epoch !== null && !Number.isFinite(epoch)) {
+      throw new RangeError(`deadline must be a valid time, got ${String(at)}`);
+    }
+    this.#deadlines[direction] = epoch === null ? null : wallToMonotonic(epoch);
+    for (const waiter of [...this.#waiters[direction]]) waiter.deadlineMoved();
+  }
+
+  // --- Waitable (used by the wait policy) -------------------------------------------------
+
+  /** @internal */
+  deadline(direction: Direction): number | null {
+    return this.#deadlines[direction];
+  }
+
+  /** @internal */
+  waiters(direction: Direction): Waiter[] {
+    return this.#waiters[direction];
+  }
+
+  /** @internal */
+  describe(): string | undefined {
+    if (this.#stream !== undefined) return this.#stream.label;
+    if (this.#bound !== undefined) return formatAddress(this.#bound);
+    return undefined;
+  }
+
+  // --- connecting and listening --------------------------------------------------------------
+
+  /** Sets the local address; for stream sockets it takes effect at `listen`/`connect`. */
+  async bind(address: AddressInput): Promise<void> {
+    if (this.#closed) throw closedError("bind");
+    const endpoint = toEndpoint(this.family, address, "bind");
+    if (this.#bound !== undefined || this.#stream !== undefined || this.#listener !== undefined) {
+      throw new SocketError(
+        "EINVAL",
+        { op: "bind", address: formatAddress(endpoint) },
+        "socket is already bound",
+      );
+    }
+    this.#bound = endpoint;
+  }
+
+  /** Starts listening; `getsockname()` shows the real port afterwards. */
+  async listen(backlog: number = Math.min(128, SOMAXCONN)): Promise<void> {
+    if (this.#closed) throw closedError("listen");
+    if (typeof backlog !== "number" || !Number.isInteger(backlog)) {
+      throw new TypeError(`listen(): backlog must be an integer, got ${typeName(backlog)}`);
+    }
+    if (this.#listener !== undefined) return;
+    if (this.#stream !== undefined)
+      throw new SocketError("EINVAL", { op: "listen" }, "socket is connected");
+    if (this.#bound === undefined) {
+      if (this.family === AF_UNIX)
+        throw new SocketError("EINVAL", { op: "listen" }, "AF_UNIX socket is not bound");
+      this.#bound = toEndpoint(this.family, ["", 0], "listen");
+    }
+    const listener = new Listener(
+      {
+        endpoint: this.#bound,
+        backlog: Math.max(1, Math.min(backlog, SOMAXCONN)),
+        ipv6Only: this.#options.v6Only,
+        reusePort: this.#options.reusePort,
+      },
+      this.#sink,
+    );
+    this.#listener = listener;
+    await perform(
+      this,
+      "listen",
+      "write",
+      () => {
+        if (listener.state === "listening") return undefined;
+        if (listener.state === "failed") {
+          this.#listener = undefined;
+          listener.server.close();
+          const pending = listener.pending!;
+          throw socketError(pending.code, {
+            op: "listen",
+            address: formatAddress(this.#bound),
+            cause: pending.cause,
+          });
+        }
+        return NOT_READY;
+      },
+      { timeout: null },
+    );
+  }
+
+  /** Waits for a connection: `[socket, address]`; the new socket starts in the default mode. */
+  accept(options?: WaitOptions): Promise<[Socket, Address]> {
+    const listener = this.#listener;
+    if (listener === undefined && !this.#closed) {
+      return Promise.reject(new SocketError("EINVAL", { op: "accept" }, "socket is not listening"));
+    }
+    return perform(
+      this,
+      "accept",
+      "read",
+      () => {
+        if (listener!.pending !== null) {
+          const pending = listener!.pending;
+          listener!.pending = null;
+          throw socketError(pending.code, {
+            op: "accept",
+            address: this.describe(),
+            cause: pending.cause,
+          });
+        }
+        const stream = listener!.tryAccept();
+        if (stream === NOT_READY) return NOT_READY;
+        return this.#adopt(stream);
+      },
+      options,
+    );
+  }
+
+  #adopt(stream: Stream): [Socket, Address] {
+    const sock = new Socket(this.family, this.type);
+    sock.#accepted = true;
+    sock.#bound = this.#bound;
+    sock.#attach(stream);
+    const address: Address =
+      this.family === AF_UNIX
+        ? ""
+        : ipAddress(this.family, stream.socket.remoteAddress ?? "", stream.socket.remotePort ?? 0);
+    stream.label = this.family === AF_UNIX ? formatAddress(this.#bound) : formatAddress(address);
+    return [sock, address];
+  }
+
+  #attach(stream: Stream): void {
+    this.#stream = stream;
+    stream.setSink(this.#sink);
+    stream.rcvbuf = this.#options.rcvbuf;
+    stream.sndbuf = this.#options.sndbuf;
+    this.#applyOptions();
+    if (stream.readable) this.#sink.readable();
+  }
+
+  /** Connects to `address`; rejects with ConnectionRefusedError, TimeoutError, AddressInfoError… */
+  async connect(address: AddressInput, options?: WaitOptions): Promise<void> {
+    await this.#connect(address, options);
+  }
+
+  /** Like `connect`, but resolves to an errno number (0 on success), as Python's `connect_ex`. */
+  async connectEx(address: AddressInput, options?: WaitOptions): Promise<number> {
+    try {
+      await this.#connect(address, options);
+      return 0;
+    } catch (error) {
+      if (error instanceof AddressInfoError || !(error instanceof SocketError)) throw error;
+      if (error instanceof TimeoutError) return errnoOf("EAGAIN")!;
+      return error.errno ?? errnoOf("EIO")!;
+    }
+  }
+
+  #connect(address: AddressInput, options: WaitOptions | undefined): Promise<void> {
+    if (this.#closed) return Promise.reject(closedError("connect"));
+    let endpoint: Endpoint;
+    try {
+      endpoint = toEndpoint(this.family, address, "connect");
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const label = formatAddress(endpoint);
+    if (this.#listener !== undefined) {
+      return Promise.reject(new SocketError("EISCONN", { op: "connect", address: label }));
+    }
+    let notReadyCode = "EALREADY";
+    if (this.#stream === undefined) {
+      if (endpoint.kind === "ip") {
+        const literal = net.isIP(endpoint.host);
+        if (literal !== 0 && literal !== (this.family === AF_INET6 ? 6 : 4)) {
+          return Promise.reject(
+            new AddressInfoError("EAI_ADDRFAMILY", { op: "connect", address: label }),
+          );
+        }
+      }
+      this.#peer = endpoint;
+      this.#attach(
+        Stream.connect(endpoint, this.#bound, this.family === AF_INET6 ? 6 : 4, this.#sink),
+      );
+      notReadyCode = "EINPROGRESS";
+    } else if (this.#stream.state === "open") {
+      return Promise.reject(new SocketError("EISCONN", { op: "connect", address: label }));
+    }
+    const stream = this.#stream!;
+    return perform(
+      this,
+      "connect",
+      "write",
+      () => {
+        if (stream.state === "open") return undefined;
+        if (stream.state === "failed" || stream.pending !== null) {
+          this.#detach();
+          throw stream.takeError("connect");
+        }
+        return NOT_READY;
+      },
+      options,
+      {
+        notReadyCode,
+        onGiveUp: () => {
+          // A timed-out or aborted connect is cancelled; the socket can connect again.
+          if (this.#stream === stream && stream.state === "connecting") this.#detach();
+        },
+      },
+    );
+  }
+
+  #detach(): void {
+    const stream = this.#stream;
+    if (stream === undefined) return;
+    this.#stream = undefined;
+    this.#peer = undefined;
+    if (!stream.socket.destroyed) stream.socket.destroy();
+  }
+
+  // --- sending ---------------------------------------------------------------------------
+
+  /** Sends as many bytes as the send buffer has room for (at least 1 once ready); returns the count. */
+  send(data: Data, options?: WaitOptions): Promise<number> {
+    let bytes: Uint8Array;
+    try {
+      bytes = toBytes(data, "send");
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return perform(
+      this,
+      "send",
+      "write",
+      () => {
+        const stream = this.#writer("send");
+        if (stream === NOT_READY) return NOT_READY;
+        if (bytes.length === 0) return 0;
+        return stream.trySend(bytes, "send");
+      },
+      options,
+    );
+  }
+
+  /**
+   * Sends all of `data`, resolving once the kernel has taken it. On failure the error carries
+   * `bytesSent`: how many bytes were accepted (they stay queued and will be sent). Until the
+   * call settles, `data` is read in place, so do not modify it meanwhile.
+   */
+  sendAll(data: Data, options?: WaitOptions): Promise<void> {
+    let bytes: Uint8Array;
+    try {
+      bytes = toBytes(data, "sendAll");
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const state: SendAllState = { data: bytes, sent: 0, lastWrite: 0 };
+    const attempt = (): undefined | typeof NOT_READY => {
+      const stream = this.#writer("sendAll");
+      if (stream === NOT_READY) return NOT_READY;
+      return stream.trySendAll(state, "sendAll") === NOT_READY ? NOT_READY : undefined;
+    };
+    return perform(this, "sendAll", "write", attempt, options, {
+      onError: (error) => {
+        if (error instanceof SocketError) error.bytesSent = state.sent;
+      },
+    });
+  }
+
+  /** The stream to write to, NOT_READY while connecting, or the error Python would raise. */
+  #writer(op: string): Stream | typeof NOT_READY {
+    const stream = this.#stream;
+    if (stream === undefined) throw new BrokenPipeError("EPIPE", { op, address: this.describe() });
+    if (stream.state === "connecting") return NOT_READY;
+    return stream;
+  }
+
+  #reader(op: string): Stream | typeof NOT_READY {
+    const stream = this.#stream;
+    if (stream === undefined) throw new SocketError("ENOTCONN", { op, address: this.describe() });
+    if (stream.state === "connecting") return NOT_READY;
+    return stream;
+  }
+
+  // --- receiving -------------------------------------------------------------------------
+
+  /** Up to `bufsize` bytes; an empty Buffer only at end of stream. `flags` may be MSG_PEEK. */
+  recv(bufsize: number, options?: RecvOptions): Promise<Buffer> {
+    let peek: boolean;
+    try {
+      checkSize(bufsize, "recv", "bufsize");
+      peek = checkFlags(options?.flags, "recv");
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return perform(
+      this,
+      "recv",
+      "read",
+      () => {
+        const stream = this.#reader("recv");
+        if (stream === NOT_READY) return NOT_READY;
+        if (bufsize === 0) return Buffer.alloc(0);
+        return stream.tryRecv(bufsize, peek, "recv");
+      },
+      options,
+    );
+  }
+
+  /** Fills `buffer` (up to `nbytes`, default its length); the count, 0 only at end of stream. */
+  recvInto(
+    buffer: Uint8Array,
+    nbytes?: number | RecvOptions,
+    options?: RecvOptions,
+  ): Promise<number> {
+    if (typeof nbytes === "object") {
+      options = nbytes;
+      nbytes = undefined;
+    }
+    let n: number;
+    let peek: boolean;
+    try {
+      if (!(buffer instanceof Uint8Array)) {
+        throw new TypeError(`recvInto(): buffer must be a Uint8Array, got ${typeName(buffer)}`);
+      }
+      n =
+        nbytes === undefined || nbytes === 0
+          ? buffer.length
+          : checkSize(nbytes, "recvInto", "nbytes");
+      if (n > buffer.length) {
+        throw new RangeError(
+          `recvInto(): nbytes ${n} is larger than the buffer (${buffer.length})`,
+        );
+      }
+      peek = checkFlags(options?.flags, "recvInto");
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (peek) {
+      return this.recv(n, options).then((data) => {
+        buffer.set(data);
+        return data.length;
+      });
+    }
+    return perform(
+      this,
+      "recvInto",
+      "read",
+      () => {
+        const stream = this.#reader("recvInto");
+        if (stream === NOT_READY) return NOT_READY;
+        if (n === 0) return 0;
+        return stream.tryRecvInto(buffer, n, "recvInto");
+      },
+      options,
+    );
+  }
+
+  /**
+   * Exactly `n` bytes. If the stream ends first: IncompleteReadError with the bytes that were
+   * left (consumed). On timeout or abort nothing is consumed.
+   */
+  recvExactly(n: number, options?: WaitOptions): Promise<Buffer> {
+    try {
+      checkSize(n, "recvExactly", "n");
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    let release: (() => void) | undefined;
+    const attempt = (): Buffer | typeof NOT_READY => {
+      const stream = this.#reader("recvExactly");
+      if (stream === NOT_READY) return NOT_READY;
+      const result = stream.tryRecvExactly(n, "recvExactly");
+      if (result === NOT_READY && release === undefined) release = stream.demand(n);
+      return result;
+    };
+    return perform(this, "recvExactly", "read", attempt, options, {
+      onSettle: () => release?.(),
+    });
+  }
+
+  /**
+   * Bytes up to and including `delimiter`. LimitOverrunError if it is not within `maxBytes`
+   * (nothing consumed); IncompleteReadError if the stream ends first (the rest is consumed).
+   */
+  recvUntil(delimiter: Data, options?: RecvUntilOptions): Promise<Buffer> {
+    let delim: Uint8Array;
+    let maxBytes: number;
+    try {
+      delim = toBytes(delimiter, "recvUntil");
+      if (delim.length === 0) throw new RangeError("recvUntil(): delimiter must not be empty");
+      maxBytes = checkSize(options?.maxBytes ?? DEFAULT_MAX_BYTES, "recvUntil", "maxBytes");
+      if (maxBytes < delim.length) {
+        throw new RangeError("recvUntil(): maxBytes must be at least the delimiter's length");
+      }
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const scan = { from: 0 };
+    let release: (() => void) | undefined;
+    const attempt = (): Buffer | typeof NOT_READY => {
+      const stream = this.#reader("recvUntil");
+      if (stream === NOT_READY) return NOT_READY;
+      const result = stream.tryRecvUntil(delim, maxBytes, scan, "recvUntil");
+      if (result === NOT_READY && release === undefined) release = stream.demand(maxBytes);
+      return result;
+    };
+    return perform(this, "recvUntil", "read", attempt, options, {
+      onSettle: () => release?.(),
+    });
+  }
+
+  // --- the rest (synchronous) ------------------------------------------------------------
+
+  /** `SHUT_RD`, `SHUT_WR` (sends FIN; receiving still works) or `SHUT_RDWR`. */
+  shutdown(how: number): void {
+    if (this.#closed) throw closedError("shutdown");
+    if (how !== SHUT_RD && how !== SHUT_WR && how !== SHUT_RDWR) {
+      throw new RangeError(
+        `shutdown(): how must be SHUT_RD, SHUT_WR or SHUT_RDWR, got ${String(how)}`,
+      );
+    }
+    const stream = this.#stream;
+    if (stream === undefined || stream.state !== "open") {
+      throw new SocketError("ENOTCONN", { op: "shutdown", address: this.describe() });
+    }
+    if (how !== SHUT_WR) stream.shutdownRead();
+    if (how !== SHUT_RD) stream.shutdownWrite();
+  }
+
+  /** Releases the socket now; pending and later calls reject with `EBADF`. Queued data is still sent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#stream?.close(this.#options.linger === 0);
+    this.#listener?.close();
+    this.#sink.readable();
+    this.#sink.writable();
+    this.#observers.clear();
+  }
+
+  /** Calls `close()` (`using sock = …`). */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** Calls `close()` (`await using sock = …`, Python's `with`). */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+  }
+
+  /** The local address. Before `listen`/`connect`, the address given to `bind` (port may be 0). */
+  getsockname(): Address {
+    if (this.#closed) throw closedError("getsockname");
+    const listening = this.#listener?.address();
+    if (typeof listening === "string") return listening;
+    if (listening) return ipAddress(this.family, listening.address, listening.port);
+    const stream = this.#stream;
+    if (this.family === AF_UNIX) {
+      return this.#bound?.kind === "unix" ? this.#bound.path : "";
+    }
+    if (
+      stream !== undefined &&
+      stream.state === "open" &&
+      stream.socket.localAddress !== undefined
+    ) {
+      return ipAddress(this.family, stream.socket.localAddress, stream.socket.localPort ?? 0);
+    }
+    if (this.#bound?.kind === "ip")
+      return ipAddress(this.family, this.#bound.host, this.#bound.port);
+    return ipAddress(this.family, this.family === AF_INET6 ? "::" : "0.0.0.0", 0);
+  }
+
+  /** The peer's address; `ENOTCONN` when not connected. */
+  getpeername(): Address {
+    if (this.#closed) throw closedError("getpeername");
+    const stream = this.#stream;
+    if (stream === undefined || stream.state !== "open" || stream.socket.destroyed) {
+      throw new SocketError("ENOTCONN", { op: "getpeername", address: this.describe() });
+    }
+    if (this.family === AF_UNIX)
+      return this.#accepted ? "" : this.#peer?.kind === "unix" ? this.#peer.path : "";
+    return ipAddress(this.family, stream.socket.remoteAddress ?? "", stream.socket.remotePort ?? 0);
+  }
+
+  /** The OS descriptor, or −1 when closed or before the OS socket exists (it is made lazily). */
+  fileno(): number {
+    if (this.#closed) return -1;
+    const owner = this.#stream?.socket ?? this.#listener?.server;
+    const fd = (owner as { _handle?: { fd?: number } } | undefined)?._handle?.fd;
+    return typeof fd === "number" && fd >= 0 ? fd : -1;
+  }
+
+  /** Sets an option; see the README for what each one means here. */
+  setsockopt(level: number, option: number, value: number | boolean | null): void {
+    if (this.#closed) throw closedError("setsockopt");
+    setOption(this.#optionTarget, level, option, value);
+  }
+
+  /** Reads an option back (SO_ERROR reads and clears the pending error). */
+  getsockopt(level: number, option: number): number | null {
+    if (this.#closed) throw closedError("getsockopt");
+    return getOption(this.#optionTarget, level, option) as number | null;
+  }
+
+  readonly #optionTarget = {
+    options: this.#options,
+    type: SOCK_STREAM,
+    apply: () => this.#applyOptions(),
+    takeErrorCode: () => {
+      const fromStream = this.#stream?.clearError();
+      if (fromStream !== undefined) {
+        if (this.#stream?.state === "failed") this.#detach();
+        return fromStream;
+      }
+      const listener = this.#listener;
+      const code = listener?.pending?.code;
+      if (listener) listener.pending = null;
+      return code;
+    },
+  };
+
+  #applyOptions(): void {
+    const stream = this.#stream;
+    if (stream === undefined) return;
+    stream.rcvbuf = this.#options.rcvbuf;
+    stream.sndbuf = this.#options.sndbuf;
+    const socket = stream.socket;
+    if (socket.destroyed) return;
+    socket.setNoDelay(this.#options.noDelay);
+    socket.setKeepAlive(this.#options.keepAlive);
+  }
+
+  /** @internal Readiness for selectors. */
+  get [READINESS](): Readiness {
+    return {
+      readable: () => this.#closed || (this.#listener?.readable ?? this.#stream?.readable ?? false),
+      writable: () => this.#closed || (this.#stream?.writable ?? false),
+      fileno: () => this.fileno(),
+      observe: (listener) => {
+        this.#observers.add(listener);
+        return () => this.#observers.delete(listener);
+      },
+    };
+  }
+
+  #notify(): void {
+    for (const listener of this.#observers) listener();
+  }
+}
+
+/** Creates a socket (Python's `socket.socket`). */
+export function socket(family: number = AF_INET, type: number = SOCK_STREAM): Socket {
+  return new Socket(family, type);
+}
+
+function toBytes(data: unknown, op: string): Uint8Array {
+  if (data instanceof Uint8Array) return data;
+  if (typeof data === "string") return Buffer.from(data, "utf8");
+  throw new TypeError(`${op}(): data must be a Uint8Array or a string, got ${typeName(data)}`);
+}
+
+function checkSize(value: unknown, op: string, name: string): number {
+  if (typeof value !== "number" || !Number.isInteger(value)) {
+    throw new TypeError(`${op}(): ${name} must be an integer, got ${typeName(value)}`);
+  }
+  if (value < 0) throw new RangeError(`${op}(): ${name} must be >= 0, got ${value}`);
+  return value;
+}
+
+function checkFlags(flags: unknown, op: string): boolean {
+  if (flags === undefined || flags === 0) return false;
+  if (flags === MSG_PEEK) return true;
+  throw new SocketError("EOPNOTSUPP", { op }, `unsupported flags ${String(flags)} (only MSG_PEEK)`);
+}
