@@ -1,0 +1,69 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { fromNodeError, socketError } from "../src/errors.js";
+import {
+  AddressInfoError,
+  BlockingIOError,
+  BrokenPipeError,
+  ConnectionAbortedError,
+  ConnectionError,
+  ConnectionRefusedError,
+  ConnectionResetError,
+  SocketError,
+  TimeoutError,
+} from "../src/index.js";
+
+test("every errno name maps to Python's class and Linux's number", () => {
+  const table: [string, new (...args: never[]) => SocketError, number][] = [
+    ["EAGAIN", BlockingIOError, 11],
+    ["EINPROGRESS", BlockingIOError, 115],
+    ["ECONNRESET", ConnectionResetError, 104],
+    ["ECONNREFUSED", ConnectionRefusedError, 111],
+    ["ECONNABORTED", ConnectionAbortedError, 103],
+    ["EPIPE", BrokenPipeError, 32],
+    ["ETIMEDOUT", TimeoutError, 110],
+    ["EADDRINUSE", SocketError, 98],
+  ];
+  for (const [code, Class, errno] of table) {
+    const error = socketError(code, { op: "recv", address: "127.0.0.1:1" });
+    assert.ok(error instanceof Class, code);
+    assert.ok(error instanceof SocketError);
+    assert.ok(error instanceof Error);
+    assert.equal(error.code, code);
+    assert.equal(error.errno, errno);
+    assert.equal(error.op, "recv");
+    assert.equal(error.address, "127.0.0.1:1");
+    assert.equal(error.name, Class.name);
+  }
+  assert.ok(socketError("ECONNRESET") instanceof ConnectionError);
+  assert.equal(new TimeoutError().name, "TimeoutError");
+});
+
+test("resolver errors become AddressInfoError with the EAI code", () => {
+  const notFound = Object.assign(new Error("getaddrinfo ENOTFOUND x"), {
+    code: "ENOTFOUND",
+    syscall: "getaddrinfo",
+  });
+  const error = fromNodeError(notFound, { op: "connect" });
+  assert.ok(error instanceof AddressInfoError);
+  assert.equal(error.code, "EAI_NONAME");
+  assert.equal(error.errno, -2);
+  const again = fromNodeError(
+    Object.assign(new Error(), { code: "EAI_AGAIN", syscall: "getaddrinfo" }),
+    {},
+  );
+  assert.equal(again.code, "EAI_AGAIN");
+});
+
+test("Node's errno exceptions keep their code and become the matching class", () => {
+  const reset = fromNodeError(
+    Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET", syscall: "read" }),
+    {
+      op: "recv",
+    },
+  );
+  assert.ok(reset instanceof ConnectionResetError);
+  assert.equal(reset.op, "recv");
+  const odd = fromNodeError("weird", { op: "send" });
+  assert.ok(odd instanceof SocketError);
+});
