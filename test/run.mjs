@@ -4,7 +4,12 @@ import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 
-const root = join(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..", "build", "test");
+const root = join(
+  import.meta.dirname ?? new URL(".", import.meta.url).pathname,
+  "..",
+  "build",
+  "test",
+);
 const filters = process.argv.slice(2);
 
 function walk(dir) {
