@@ -455,7 +455,9 @@ export class Socket implements Waitable {
     };
     return perform(this, "sendAll", "write", attempt, options, {
       onError: (error) => {
-        if (error instanceof SocketError) error.bytesSent = state.sent;
+        if (typeof error === "object" && error !== null && Object.isExtensible(error)) {
+          (error as { bytesSent?: number }).bytesSent = state.sent;
+        }
       },
     });
   }

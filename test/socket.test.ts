@@ -487,6 +487,14 @@ describe("closing", () => {
     await assert.rejects(pair.server.recv(1), (e: SocketError) => e.code === "ECONNRESET");
   });
 
+  test("with unread received data resets the connection, as Linux does", async () => {
+    await using pair = await tcpPair();
+    await pair.client.sendAll("never read");
+    await sleep(10);
+    pair.server.close();
+    await assert.rejects(pair.client.recv(1), (e: SocketError) => e.code === "ECONNRESET");
+  });
+
   test("works through await using", async () => {
     let sock: Socket;
     {

@@ -359,14 +359,22 @@ export class Stream {
     this.#sink.writable();
   }
 
-  /** Releases the stream: queued data is still flushed unless `reset` (SO_LINGER 0). */
+  /**
+   * Releases the stream. As Linux does, queued data is still flushed, unless `reset` (SO_LINGER
+   * 0) or data we received was never read: then the connection is reset and the queue dropped.
+   */
   close(reset: boolean): void {
+    const unread = this.rx.length > 0 || this.#paused;
     this.#readShut = true;
     this.rx.clear();
     const socket = this.socket;
     if (socket.destroyed) return;
-    if (reset && typeof socket.resetAndDestroy === "function" && !socket.connecting) {
-      socket.resetAndDestroy();
+    if ((reset || unread) && !socket.connecting) {
+      try {
+        socket.resetAndDestroy();
+      } catch {
+        socket.destroy(); // not TCP (a Unix socket has no reset)
+      }
       return;
     }
     if (this.state !== "open" || socket.writableLength === 0) {
