@@ -29,7 +29,10 @@ import { getDefaultTimeout, Socket } from "./socket.js";
 
 /** Options of {@link createConnection}. */
 export interface CreateConnectionOptions {
-  /** Seconds for resolution and connecting together; the socket keeps it. Default: the default timeout. */
+  /**
+   * Seconds for resolution and connecting together; the socket keeps it. Default: the default
+   * timeout. `0` is non-blocking, as in CPython: every connect fails with BlockingIOError.
+   */
   timeout?: number | null;
   /** Local `[host, port]` to bind before connecting. */
   sourceAddress?: readonly [string, number];
@@ -120,7 +123,10 @@ export async function createConnection(
   const { signal, sourceAddress, allErrors = false } = options;
   signal?.throwIfAborted();
   const label = formatAddress([host, port]);
-  const deadline = timeout === null ? Number.POSITIVE_INFINITY : now() + timeout * 1000;
+  // Timeout 0 is non-blocking mode, as in CPython: resolution still completes, and each connect
+  // then fails at once with BlockingIOError (EINPROGRESS).
+  const deadline =
+    timeout === null || timeout === 0 ? Number.POSITIVE_INFINITY : now() + timeout * 1000;
   const infos = await raceDeadline(
     getaddrinfo(host, port, { type: SOCK_STREAM }),
     deadline,
@@ -143,7 +149,8 @@ export async function createConnection(
       if (sourceAddress !== undefined) await sock.bind(sourceAddress);
       const remaining = deadline - now();
       if (remaining <= 0) throw new TimeoutError({ op: "connect", address: label });
-      const attemptTimeout = remaining === Number.POSITIVE_INFINITY ? null : remaining / 1000;
+      const attemptTimeout =
+        timeout === 0 ? 0 : remaining === Number.POSITIVE_INFINITY ? null : remaining / 1000;
       await sock.connect(addr as AddressInput, {
         timeout: attemptTimeout,
         signal: controller.signal,
@@ -181,7 +188,8 @@ export async function createConnection(
   if (signal?.aborted) throw signal.reason;
   if (allErrors)
     throw new AggregateError(errors, `create_connection failed for every address of ${label}`);
-  throw errors[0] ?? new SocketError("EAI_NONAME", { op: "connect", address: label });
+  // As CPython's create_connection: the last attempt's error.
+  throw errors.at(-1) ?? new SocketError("EAI_NONAME", { op: "connect", address: label });
 }
 
 /** Options of {@link createServer}. */
@@ -267,9 +275,11 @@ export async function socketpair(
   try {
     await listener.bind(address);
     await listener.listen(1);
-    const accepting = listener.accept({ timeout: null });
-    await client.connect(listener.getsockname() as AddressInput, { timeout: null });
-    const [server] = await accepting;
+    // Together, so a failed connect does not leave the accept's rejection unhandled.
+    const [, [server]] = await Promise.all([
+      client.connect(listener.getsockname() as AddressInput, { timeout: null }),
+      listener.accept({ timeout: null }),
+    ]);
     return [client, server];
   } catch (error) {
     client.close();

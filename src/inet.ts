@@ -21,6 +21,12 @@ function checkString(value: unknown, op: string): string {
   return value;
 }
 
+function checkFamily(value: unknown, op: string): void {
+  if (typeof value !== "number" || !Number.isInteger(value)) {
+    throw new TypeError(`${op}(): family must be an integer, got ${typeName(value)}`);
+  }
+}
+
 function checkBytes(value: unknown, op: string): Uint8Array {
   if (!(value instanceof Uint8Array)) {
     throw new TypeError(`${op}(): expected a Uint8Array, got ${typeName(value)}`);
@@ -28,17 +34,44 @@ function checkBytes(value: unknown, op: string): Uint8Array {
   return value;
 }
 
-/** Parses one inet_aton number: decimal, `0x` hex or `0` octal. */
-function atonPart(text: string): number {
-  if (/^0[xX][0-9a-fA-F]*$/.test(text))
-    return text.length === 2 ? 0 : Number.parseInt(text.slice(2), 16);
-  if (/^0[0-7]*$/.test(text)) return Number.parseInt(text, 8);
-  if (/^[1-9][0-9]*$/.test(text)) return Number.parseInt(text, 10);
-  return Number.NaN;
+/** One inet_aton number as C's `strtoul(…, 0)` reads it: `0x` hex, `0` octal or decimal. */
+const ATON_PART = /^(?:0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)/;
+/** Where glibc's inet_aton stops: the end, or any C `isspace` character (the rest is ignored). */
+const ATON_END = /^(?:$|[ \t\n\v\f\r])/;
+/** Largest last part for 1, 2, 3 or 4 parts (`a`, `a.b`, `a.b.c`, `a.b.c.d`). */
+const ATON_MAX = [0xffffffff, 0xffffff, 0xffff, 0xff];
+
+/**
+ * The 32-bit value of `text` as glibc's inet_aton reads it, or `undefined` if it is illegal.
+ * Unless `exact` (getaddrinfo's numeric-host check), text after a whitespace character is ignored.
+ * Internal: not exported from the package.
+ */
+export function parseInetAton(text: string, { exact = false } = {}): number | undefined {
+  const head: number[] = [];
+  let rest = text;
+  for (;;) {
+    const match = ATON_PART.exec(rest);
+    if (match === null) return undefined;
+    const digits = match[0];
+    const value =
+      digits.length > 1 && (digits[1] === "x" || digits[1] === "X")
+        ? Number.parseInt(digits.slice(2), 16)
+        : Number.parseInt(digits, digits.startsWith("0") ? 8 : 10);
+    rest = rest.slice(digits.length);
+    if (!rest.startsWith(".")) {
+      if (exact ? rest !== "" : !ATON_END.test(rest)) return undefined;
+      if (value > ATON_MAX[head.length]!) return undefined;
+      return head.reduce((sum, part, i) => sum + part * 2 ** (8 * (3 - i)), value);
+    }
+    if (head.length > 2 || value > 0xff) return undefined;
+    head.push(value);
+    rest = rest.slice(1);
+  }
 }
 
 /**
- * IPv4 text to 4 packed bytes, accepting everything C's `inet_aton` does (`"127.1"`, `"0x7f.1"`).
+ * IPv4 text to 4 packed bytes, accepting everything C's `inet_aton` does (`"127.1"`, `"0x7f.1"`,
+ * and, as glibc, anything after a whitespace character: `"1.2.3.4 junk"`).
  *
  * @example
  * ```ts
@@ -46,19 +79,10 @@ function atonPart(text: string): number {
  * ```
  */
 export function inetAton(text: string): Buffer {
-  checkString(text, "inetAton");
-  const parts = text.split(".").map(atonPart);
-  const bad = (): SocketError => illegal("inetAton", "inet_aton");
-  if (parts.length < 1 || parts.length > 4 || parts.some((p) => Number.isNaN(p))) throw bad();
-  const last = parts[parts.length - 1]!;
-  const head = parts.slice(0, -1);
-  if (head.some((p) => p > 255) || last >= 2 ** (8 * (5 - parts.length))) throw bad();
-  let value = last;
-  head.forEach((p, i) => {
-    value += p * 2 ** (8 * (3 - i));
-  });
+  const value = parseInetAton(checkString(text, "inetAton"));
+  if (value === undefined) throw illegal("inetAton", "inet_aton");
   const out = Buffer.alloc(4);
-  out.writeUInt32BE(value >>> 0);
+  out.writeUInt32BE(value);
   return out;
 }
 
@@ -115,6 +139,7 @@ function ipv6Bytes(text: string): number[] | undefined {
  * ```
  */
 export function inetPton(family: number, text: string): Buffer {
+  checkFamily(family, "inetPton");
   checkString(text, "inetPton");
   if (family === AF_INET) {
     const bytes = ipv4Bytes(text);
@@ -138,21 +163,23 @@ export function inetPton(family: number, text: string): Buffer {
  * ```
  */
 export function inetNtop(family: number, packed: Uint8Array): string {
+  checkFamily(family, "inetNtop");
   const bytes = checkBytes(packed, "inetNtop");
   if (family === AF_INET) {
     if (bytes.length !== 4)
       throw new RangeError("inetNtop(): invalid length of packed IP address string");
     return Array.from(bytes).join(".");
   }
-  if (family !== AF_INET6) throw new SocketError("EAFNOSUPPORT", { op: "inetNtop" });
+  // CPython raises ValueError here (but OSError EAFNOSUPPORT in inet_pton).
+  if (family !== AF_INET6) throw new RangeError(`inetNtop(): unknown address family ${family}`);
   if (bytes.length !== 16)
     throw new RangeError("inetNtop(): invalid length of packed IP address string");
   const words = Array.from({ length: 8 }, (_, i) => (bytes[2 * i]! << 8) | bytes[2 * i + 1]!);
   // IPv4-mapped and IPv4-compatible forms keep the dotted tail, as glibc prints them.
   const v4 = Array.from(bytes.subarray(12)).join(".");
   if (words.slice(0, 5).every((w) => w === 0) && words[5] === 0xffff) return `::ffff:${v4}`;
-  if (words.slice(0, 6).every((w) => w === 0) && (words[6]! !== 0 || words[7]! > 1))
-    return `::${v4}`;
+  // IPv4-compatible only when the zero run is exactly 6 words long (else `::1`, `::2`…).
+  if (words.slice(0, 6).every((w) => w === 0) && words[6]! !== 0) return `::${v4}`;
   let bestStart = -1;
   let bestLength = 1;
   for (let i = 0; i < 8; ) {

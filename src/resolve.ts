@@ -24,6 +24,7 @@ import {
   SOCK_STREAM,
 } from "./constants.js";
 import { AddressInfoError, fromNodeError } from "./errors.js";
+import { inetNtop, inetPton, parseInetAton } from "./inet.js";
 
 /** Filters for {@link getaddrinfo}, as Python's keyword arguments. */
 export interface GetAddrInfoOptions {
@@ -46,29 +47,56 @@ export type AddrInfo = [
   address: Address,
 ];
 
+/** Service name (and alias) → port, per protocol name ("tcp", "udp"…), from /etc/services. */
 let services: Map<string, number> | undefined;
 
-/** Port of a service name from /etc/services (TCP and UDP share numbers for the usual ones). */
-function servicePort(name: string): number | undefined {
+function servicePort(name: string, protocol: string): number | undefined {
   if (services === undefined) {
     services = new Map();
     try {
       for (const line of readFileSync("/etc/services", "utf8").split("\n")) {
         const [entry = ""] = line.split("#");
-        const [service, portProto, ...aliases] = entry.trim().split(/\s+/);
-        const port = Number.parseInt(portProto?.split("/")[0] ?? "", 10);
-        if (service === undefined || Number.isNaN(port)) continue;
-        for (const n of [service, ...aliases]) if (!services.has(n)) services.set(n, port);
+        const [service, portProto = "", ...aliases] = entry.trim().split(/\s+/);
+        const [portText = "", proto] = portProto.split("/");
+        const port = Number.parseInt(portText, 10);
+        if (service === undefined || proto === undefined || Number.isNaN(port)) continue;
+        for (const n of [service, ...aliases]) {
+          if (!services.has(`${n}/${proto}`)) services.set(`${n}/${proto}`, port);
+        }
       }
     } catch {
       // No services database: only numeric ports resolve.
     }
   }
-  return services.get(name);
+  return services.get(`${name}/${protocol}`);
 }
 
-function resolvePort(port: unknown, flags: number): number {
-  if (port === null || port === undefined) return 0;
+/** glibc's socket type × protocol table (`gaih_inet_typeproto`), in its order. */
+interface Kind {
+  readonly type: number;
+  readonly proto: number;
+  readonly name: string;
+  /** Returned when neither `type` nor `proto` is given. */
+  readonly byDefault: boolean;
+  /** SOCK_RAW: takes any `proto` and no service. */
+  readonly raw: boolean;
+}
+const KINDS: readonly Kind[] = [
+  { type: SOCK_STREAM, proto: IPPROTO_TCP, name: "tcp", byDefault: true, raw: false },
+  { type: SOCK_DGRAM, proto: IPPROTO_UDP, name: "udp", byDefault: true, raw: false },
+  { type: 6, proto: 33, name: "dccp", byDefault: false, raw: false },
+  { type: SOCK_DGRAM, proto: 136, name: "udplite", byDefault: false, raw: false },
+  { type: SOCK_STREAM, proto: 132, name: "sctp", byDefault: false, raw: false },
+  { type: 5, proto: 132, name: "sctp", byDefault: false, raw: false },
+  { type: SOCK_RAW, proto: 0, name: "raw", byDefault: true, raw: true },
+];
+
+/** C's `isspace`, for strtoul's leading blanks. */
+const NUMERIC_SERVICE = /^[ \t\n\v\f\r]*[+-]?[0-9]+$/;
+
+/** The service as glibc reads it: `null` (none), a port number, or a name to look up. */
+function parseService(port: unknown, flags: number): number | string | null {
+  if (port === null || port === undefined || port === "*") return null;
   if (typeof port === "number") {
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       throw new RangeError(`getaddrinfo(): port must be 0-65535, got ${port}`);
@@ -80,28 +108,70 @@ function resolvePort(port: unknown, flags: number): number {
       `getaddrinfo(): port must be a number, a string or null, got ${typeName(port)}`,
     );
   }
-  if (/^[0-9]+$/.test(port)) {
-    const n = Number(port);
-    if (n <= 65535) return n;
+  if (port === "") return null;
+  if (NUMERIC_SERVICE.test(port)) {
+    // strtoul, kept in an int, then cut to 16 bits, as glibc does ("65616" is port 80); a
+    // negative int is looked up as a name (and fails).
+    const value = BigInt(port.trim());
+    const n = Number(BigInt.asIntN(32, value < 0n ? 2n ** 64n + value : value));
+    return n >= 0 ? n & 0xffff : port;
   }
-  const named = flags & AI_NUMERICSERV ? undefined : servicePort(port);
-  if (named === undefined)
-    throw new AddressInfoError("EAI_SERVICE", { op: "getaddrinfo", address: port });
-  return named;
+  if (flags & AI_NUMERICSERV)
+    throw new AddressInfoError("EAI_NONAME", { op: "getaddrinfo", address: port });
+  return port;
 }
 
-function typesFor(type: number, proto: number): [number, number][] {
-  if (type === SOCK_STREAM) return [[SOCK_STREAM, proto || IPPROTO_TCP]];
-  if (type === SOCK_DGRAM) return [[SOCK_DGRAM, proto || IPPROTO_UDP]];
-  if (type === SOCK_RAW) return [[SOCK_RAW, proto]];
-  if (type !== 0) throw new AddressInfoError("EAI_SOCKTYPE", { op: "getaddrinfo" });
-  if (proto === IPPROTO_TCP) return [[SOCK_STREAM, IPPROTO_TCP]];
-  if (proto === IPPROTO_UDP) return [[SOCK_DGRAM, IPPROTO_UDP]];
-  return [
-    [SOCK_STREAM, IPPROTO_TCP],
-    [SOCK_DGRAM, IPPROTO_UDP],
-    [SOCK_RAW, 0],
-  ];
+/** The `[type, proto, port]` triples glibc would answer for these filters and service. */
+function kindsFor(
+  type: number,
+  proto: number,
+  service: number | string | null,
+): [type: number, proto: number, port: number][] {
+  const fail = (code: string): AddressInfoError =>
+    new AddressInfoError(code, {
+      op: "getaddrinfo",
+      ...(typeof service === "string" ? { address: service } : {}),
+    });
+  let kind: Kind | undefined;
+  if (type !== 0 || proto !== 0) {
+    kind = KINDS.find(
+      (k) => (type === 0 || type === k.type) && (proto === 0 || k.raw || proto === k.proto),
+    );
+    if (kind === undefined) throw fail(type !== 0 ? "EAI_SOCKTYPE" : "EAI_SERVICE");
+    if (kind.raw && service !== null) throw fail("EAI_SERVICE");
+  }
+  if (typeof service === "string") {
+    const candidates = kind === undefined ? KINDS.filter((k) => !k.raw) : [kind];
+    const found = candidates.flatMap((k): [number, number, number][] => {
+      const port = servicePort(service, k.name);
+      return port === undefined ? [] : [[k.type, k.proto, port]];
+    });
+    if (found.length === 0) throw fail("EAI_SERVICE");
+    return found;
+  }
+  const port = service ?? 0;
+  if (kind !== undefined) return [[kind.type, kind.raw ? proto : kind.proto, port]];
+  return KINDS.filter((k) => k.byDefault).map((k): [number, number, number] => [
+    k.type,
+    k.proto,
+    port,
+  ]);
+}
+
+/** Every flag glibc accepts (AI_PASSIVE … AI_CANONIDN, the old IDN ones, AI_NUMERICSERV). */
+const KNOWN_FLAGS = 0x7ff;
+
+/** A numeric host as glibc reads it (inet_aton forms for IPv4), normalised; else undefined. */
+function numericHost(host: string): { address: string; family: 4 | 6 } | undefined {
+  const v4 = parseInetAton(host, { exact: true });
+  if (v4 !== undefined) {
+    return { address: [24, 16, 8, 0].map((shift) => (v4 >>> shift) & 0xff).join("."), family: 4 };
+  }
+  const percent = host.indexOf("%");
+  const bare = percent >= 0 ? host.slice(0, percent) : host;
+  if (isIP(bare) !== 6) return undefined;
+  const text = inetNtop(AF_INET6, inetPton(AF_INET6, bare));
+  return { address: percent >= 0 ? text + host.slice(percent) : text, family: 6 };
 }
 
 /**
@@ -122,25 +192,35 @@ export async function getaddrinfo(
   if (host !== null && typeof host !== "string") {
     throw new TypeError(`getaddrinfo(): host must be a string or null, got ${typeName(host)}`);
   }
+  // The checks in glibc's order, so the same call fails with the same code ("*" is no service).
+  if (host === null && (port === null || port === undefined || port === "*")) {
+    throw new AddressInfoError("EAI_NONAME", { op: "getaddrinfo" });
+  }
+  if ((flags & ~KNOWN_FLAGS) !== 0 || (flags & AI_CANONNAME && host === null)) {
+    throw new AddressInfoError("EAI_BADFLAGS", { op: "getaddrinfo" });
+  }
+  const service = parseService(port, flags);
   if (family !== AF_UNSPEC && family !== AF_INET && family !== AF_INET6) {
     throw new AddressInfoError("EAI_FAMILY", { op: "getaddrinfo" });
   }
-  const portNumber = resolvePort(port, flags);
-  const kinds = typesFor(type, proto);
+  const kinds = kindsFor(type, proto, service);
   let hosts: { address: string; family: number }[];
-  if (host === null || host === "") {
+  const numeric = host === null ? undefined : numericHost(host);
+  if (host === null) {
+    // As glibc sorts them (RFC 6724): the wildcard IPv4 first, the loopback IPv6 first.
     const passive = (flags & AI_PASSIVE) !== 0;
-    hosts = [];
-    if (family !== AF_INET) hosts.push({ address: passive ? "::" : "::1", family: 6 });
-    if (family !== AF_INET6) hosts.push({ address: passive ? "0.0.0.0" : "127.0.0.1", family: 4 });
-  } else if (isIP(host.split("%")[0] ?? "") !== 0) {
-    const v = isIP(host.split("%")[0] ?? "");
-    if (family !== AF_UNSPEC && (family === AF_INET6 ? 6 : 4) !== v) {
+    const v6 = { address: passive ? "::" : "::1", family: 6 };
+    const v4 = { address: passive ? "0.0.0.0" : "127.0.0.1", family: 4 };
+    hosts = (passive ? [v4, v6] : [v6, v4]).filter(
+      (h) => family === AF_UNSPEC || (family === AF_INET6 ? 6 : 4) === h.family,
+    );
+  } else if (numeric !== undefined) {
+    if (family !== AF_UNSPEC && (family === AF_INET6 ? 6 : 4) !== numeric.family) {
       throw new AddressInfoError("EAI_ADDRFAMILY", { op: "getaddrinfo", address: host });
     }
-    hosts = [{ address: host, family: v }];
+    hosts = [numeric];
   } else {
-    if (flags & AI_NUMERICHOST)
+    if (flags & AI_NUMERICHOST || host === "")
       throw new AddressInfoError("EAI_NONAME", { op: "getaddrinfo", address: host });
     try {
       hosts = await lookup(host, {
@@ -155,8 +235,8 @@ export async function getaddrinfo(
   hosts.forEach((h, i) => {
     const fam = h.family === 6 ? AF_INET6 : AF_INET;
     const canon = i === 0 && flags & AI_CANONNAME && host !== null ? host : "";
-    kinds.forEach(([t, p], k) => {
-      answers.push([fam, t, p, k === 0 ? canon : "", ipAddress(fam, h.address, portNumber)]);
+    kinds.forEach(([t, p, n], k) => {
+      answers.push([fam, t, p, k === 0 ? canon : "", ipAddress(fam, h.address, n)]);
     });
   });
   return answers;

@@ -318,7 +318,7 @@ export class Socket implements Waitable {
     const address: Address =
       this.family === AF_UNIX
         ? ""
-        : ipAddress(this.family, stream.socket.remoteAddress ?? "", stream.socket.remotePort ?? 0);
+        : ipAddress(this.family, stream.remote?.address ?? "", stream.remote?.port ?? 0);
     stream.label = this.family === AF_UNIX ? formatAddress(this.#bound) : formatAddress(address);
     return [sock, address];
   }
@@ -654,12 +654,8 @@ export class Socket implements Waitable {
     if (this.family === AF_UNIX) {
       return this.#bound?.kind === "unix" ? this.#bound.path : "";
     }
-    if (
-      stream !== undefined &&
-      stream.state === "open" &&
-      stream.socket.localAddress !== undefined
-    ) {
-      return ipAddress(this.family, stream.socket.localAddress, stream.socket.localPort ?? 0);
+    if (stream?.local !== undefined) {
+      return ipAddress(this.family, stream.local.address, stream.local.port);
     }
     if (this.#bound?.kind === "ip")
       return ipAddress(this.family, this.#bound.host, this.#bound.port);
@@ -670,12 +666,13 @@ export class Socket implements Waitable {
   getpeername(): Address {
     if (this.#closed) throw closedError("getpeername");
     const stream = this.#stream;
-    if (stream === undefined || stream.state !== "open" || stream.socket.destroyed) {
+    const connected = stream !== undefined && stream.state === "open" && !stream.socket.destroyed;
+    if (!connected || (this.family !== AF_UNIX && stream.remote === undefined)) {
       throw new SocketError("ENOTCONN", { op: "getpeername", address: this.describe() });
     }
     if (this.family === AF_UNIX)
       return this.#accepted ? "" : this.#peer?.kind === "unix" ? this.#peer.path : "";
-    return ipAddress(this.family, stream.socket.remoteAddress ?? "", stream.socket.remotePort ?? 0);
+    return ipAddress(this.family, stream.remote!.address, stream.remote!.port);
   }
 
   /** The OS descriptor, or −1 when closed or before the OS socket exists (it is made lazily). */

@@ -46,8 +46,9 @@ export class FakeClock implements Clock {
         .sort((a, b) => a.at - b.at)[0];
       if (due === undefined) break;
       due.cleared = true;
-      this.time = Math.max(this.time, due.at);
-      this.wall += due.at - this.time;
+      const next = Math.max(this.time, due.at);
+      this.wall += next - this.time;
+      this.time = next;
       due.callback();
     }
     this.wall += end - this.time;

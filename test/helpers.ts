@@ -5,8 +5,13 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { after } from "node:test";
+import { fileURLToPath } from "node:url";
 import { type Address, AF_INET, createServer, type Socket, socket } from "../src/index.js";
+import { setClock } from "../src/internal/clock.js";
+import { FakeClock } from "./fake-clock.js";
 
 const baseline = countResources();
 
@@ -108,5 +113,71 @@ export function python(script: string, args: string[] = [], input?: Uint8Array):
     kill() {
       child.kill("SIGKILL");
     },
+  };
+}
+
+/** Absolute path of `test/fixtures/<name>`, wherever the compiled tests run from. */
+export function fixturePath(name: string): string {
+  // The package root is the nearest directory above this file with a package.json.
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    if (existsSync(join(dir, "package.json"))) return join(dir, "test", "fixtures", name);
+    dir = dirname(dir);
+  }
+  throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}`);
+}
+
+/** Runs the python3 script `test/fixtures/<name>` (see {@link python}). */
+export function pythonFixture(name: string, args: string[] = [], input?: Uint8Array): PythonPeer {
+  return python(readFileSync(fixturePath(name), "utf8"), args, input);
+}
+
+/**
+ * Runs a fixture that reads one JSON document on stdin and writes one on stdout (an oracle:
+ * CPython's answers for a batch of inputs), and returns the parsed answer.
+ */
+export async function pythonOracle(name: string, input: unknown): Promise<unknown> {
+  const peer = pythonFixture(name, [], Buffer.from(JSON.stringify(input), "utf8"));
+  const { code, stdout, stderr } = await peer.done();
+  assert.equal(code, 0, `python3 ${name} failed:\n${stderr}`);
+  return JSON.parse(stdout) as unknown;
+}
+
+/** Makes sockit run on a {@link FakeClock} until disposed: `using clock = useFakeClock()`. */
+export function useFakeClock(): FakeClock & Disposable {
+  const clock = new FakeClock();
+  setClock(clock);
+  return Object.assign(clock, { [Symbol.dispose]: () => setClock(undefined) });
+}
+
+/** Resolves in the event loop's check phase: pending microtasks and ready I/O callbacks run first. */
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Fails with a clear error instead of hanging when `promise` does not settle within `ms`. */
+export async function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`did not settle within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** An `assert.throws`/`assert.rejects` validator: an instance of `Class` with this `code`. */
+export function isCode(
+  Class: abstract new (...args: never[]) => Error,
+  code: string,
+): (error: unknown) => true {
+  return (error: unknown) => {
+    assert.ok(error instanceof Class, `expected ${Class.name}, got ${String(error)}`);
+    assert.equal((error as Error & { code?: unknown }).code, code);
+    return true;
   };
 }

@@ -61,6 +61,9 @@ export class Stream {
   pending: PendingError | null = null;
   /** The address for messages. */
   label: string;
+  /** Local and peer IP address, captured once connected (Node forgets them when destroyed). */
+  local: { address: string; port: number } | undefined;
+  remote: { address: string; port: number } | undefined;
   #sink: ReadinessSink;
   #paused = false;
   #readShut = false;
@@ -91,7 +94,8 @@ export class Stream {
     stream.state = "connecting";
     stream.socket.once("connect", () => {
       stream.state = "open";
-      sink.writable();
+      stream.#captureNames();
+      stream.#sink.writable();
     });
     if (endpoint.kind === "unix") {
       stream.socket.connect({ path: endpoint.path });
@@ -124,14 +128,23 @@ export class Stream {
       },
     } as net.SocketConstructorOpts);
     stream = new Stream(socket, sink, label);
+    stream.#captureNames();
     return stream;
   }
 
   /** Wraps a `net.Socket` that emits `'data'` (runtimes without `onread` on accepted sockets). */
   static fromSocket(socket: net.Socket, sink: ReadinessSink, label: string): Stream {
     const stream = new Stream(socket, sink, label);
+    stream.#captureNames();
     socket.on("data", (chunk: Buffer) => stream.#onData(chunk));
     return stream;
+  }
+
+  #captureNames(): void {
+    const { localAddress, localPort, remoteAddress, remotePort } = this.socket;
+    if (localAddress !== undefined) this.local = { address: localAddress, port: localPort ?? 0 };
+    if (remoteAddress !== undefined)
+      this.remote = { address: remoteAddress, port: remotePort ?? 0 };
   }
 
   /** Points readiness reports at a new owner (an accepted stream gets its Socket later). */
