@@ -74,6 +74,8 @@ export {
 export { htonl, htons, inetAton, inetNtoa, inetNtop, inetPton, ntohl, ntohs } from "./inet.js";
 export type { AddrInfo, GetAddrInfoOptions } from "./resolve.js";
 export { getaddrinfo, gethostname } from "./resolve.js";
+export type { SelectOptions, SelectorKey } from "./selectors.js";
+export { DefaultSelector } from "./selectors.js";
 export type {
   Data,
   Deadline,
