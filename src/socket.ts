@@ -41,8 +41,14 @@ import {
 import { wallToMonotonic } from "./internal/clock.js";
 import { Listener } from "./internal/listener.js";
 import { READINESS, type Readiness } from "./internal/observe.js";
-import { defaultOptions, getOption, type OptionValues, setOption } from "./internal/sockopts.js";
-import { type ReadinessSink, type SendAllState, Stream } from "./internal/stream.js";
+import {
+  defaultOptions,
+  getOption,
+  type OptionTarget,
+  type OptionValues,
+  setOption,
+} from "./internal/sockopts.js";
+import { READABLE, type SendAllState, Stream, WRITABLE } from "./internal/stream.js";
 import {
   checkTimeout,
   closedError,
@@ -101,21 +107,26 @@ export class Socket implements Waitable {
   #bound: Endpoint | undefined;
   #peer: Endpoint | undefined;
   #accepted = false;
-  #deadlines: Record<Direction, number | null> = { read: null, write: null };
-  #waiters: Record<Direction, Waiter[]> = { read: [], write: [] };
-  #observers = new Set<() => void>();
-  readonly #options: OptionValues = defaultOptions();
+  // Per-socket state is created on first use: a server holds thousands of these.
+  #readDeadline: number | null = null;
+  #writeDeadline: number | null = null;
+  #readWaiters: Waiter[] | undefined;
+  #writeWaiters: Waiter[] | undefined;
+  #observers: (() => void)[] | undefined;
+  #options: OptionValues | undefined;
+  #readiness: Readiness | undefined;
 
-  readonly #sink: ReadinessSink = {
-    readable: () => {
-      wake(this.#waiters.read);
-      this.#notify();
-    },
-    writable: () => {
-      wake(this.#waiters.write);
-      this.#notify();
-    },
-  };
+  /** @internal The stream or listener reports that reading may have become possible. */
+  [READABLE](): void {
+    if (this.#readWaiters !== undefined) wake(this.#readWaiters);
+    if (this.#observers !== undefined) this.#notify();
+  }
+
+  /** @internal The stream or listener reports that writing may have become possible. */
+  [WRITABLE](): void {
+    if (this.#writeWaiters !== undefined) wake(this.#writeWaiters);
+    if (this.#observers !== undefined) this.#notify();
+  }
 
   /** Creates a socket; `family` is AF_INET, AF_INET6 or AF_UNIX, `type` SOCK_STREAM. */
   constructor(family: number = AF_INET, type: number = SOCK_STREAM) {
@@ -197,20 +208,27 @@ export class Socket implements Waitable {
     if (epoch !== null && !Number.isFinite(epoch)) {
       throw new RangeError(`deadline must be a valid time, got ${String(at)}`);
     }
-    this.#deadlines[direction] = epoch === null ? null : wallToMonotonic(epoch);
-    for (const waiter of [...this.#waiters[direction]]) waiter.deadlineMoved();
+    const monotonic = epoch === null ? null : wallToMonotonic(epoch);
+    if (direction === "read") this.#readDeadline = monotonic;
+    else this.#writeDeadline = monotonic;
+    for (const waiter of [...this.waiters(direction)]) waiter.deadlineMoved();
   }
 
   // --- Waitable (used by the wait policy) -------------------------------------------------
 
   /** @internal */
   deadline(direction: Direction): number | null {
-    return this.#deadlines[direction];
+    return direction === "read" ? this.#readDeadline : this.#writeDeadline;
   }
 
   /** @internal */
   waiters(direction: Direction): Waiter[] {
-    return this.#waiters[direction];
+    if (direction === "read") {
+      this.#readWaiters ??= [];
+      return this.#readWaiters;
+    }
+    this.#writeWaiters ??= [];
+    return this.#writeWaiters;
   }
 
   /** @internal */
@@ -254,10 +272,10 @@ export class Socket implements Waitable {
       {
         endpoint: this.#bound,
         backlog: Math.max(1, Math.min(backlog, SOMAXCONN)),
-        ipv6Only: this.#options.v6Only,
-        reusePort: this.#options.reusePort,
+        ipv6Only: this.#options?.v6Only ?? false,
+        reusePort: this.#options?.reusePort ?? false,
       },
-      this.#sink,
+      this,
     );
     this.#listener = listener;
     await perform(
@@ -325,11 +343,9 @@ export class Socket implements Waitable {
 
   #attach(stream: Stream): void {
     this.#stream = stream;
-    stream.setSink(this.#sink);
-    stream.rcvbuf = this.#options.rcvbuf;
-    stream.sndbuf = this.#options.sndbuf;
+    stream.setSink(this);
     this.#applyOptions();
-    if (stream.readable) this.#sink.readable();
+    if (stream.readable) this[READABLE]();
   }
 
   /** Connects to `address`; rejects with ConnectionRefusedError, TimeoutError, AddressInfoError… */
@@ -372,9 +388,7 @@ export class Socket implements Waitable {
         }
       }
       this.#peer = endpoint;
-      this.#attach(
-        Stream.connect(endpoint, this.#bound, this.family === AF_INET6 ? 6 : 4, this.#sink),
-      );
+      this.#attach(Stream.connect(endpoint, this.#bound, this.family === AF_INET6 ? 6 : 4, this));
       notReadyCode = "EINPROGRESS";
     } else if (this.#stream.state === "open") {
       return Promise.reject(new SocketError("EISCONN", { op: "connect", address: label }));
@@ -627,11 +641,11 @@ export class Socket implements Waitable {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#stream?.close(this.#options.linger === 0);
+    this.#stream?.close(this.#options?.linger === 0);
     this.#listener?.close();
-    this.#sink.readable();
-    this.#sink.writable();
-    this.#observers.clear();
+    this[READABLE]();
+    this[WRITABLE]();
+    this.#observers = undefined;
   }
 
   /** Calls `close()` (`using sock = …`). */
@@ -686,58 +700,70 @@ export class Socket implements Waitable {
   /** Sets an option; see the README for what each one means here. */
   setsockopt(level: number, option: number, value: number | boolean | null): void {
     if (this.#closed) throw closedError("setsockopt");
-    setOption(this.#optionTarget, level, option, value);
+    setOption(this.#optionTarget(), level, option, value);
   }
 
   /** Reads an option back (SO_ERROR reads and clears the pending error). */
   getsockopt(level: number, option: number): number | null {
     if (this.#closed) throw closedError("getsockopt");
-    return getOption(this.#optionTarget, level, option) as number | null;
+    return getOption(this.#optionTarget(), level, option) as number | null;
   }
 
-  readonly #optionTarget = {
-    options: this.#options,
-    type: SOCK_STREAM,
-    apply: () => this.#applyOptions(),
-    takeErrorCode: () => {
-      const fromStream = this.#stream?.clearError();
-      if (fromStream !== undefined) {
-        if (this.#stream?.state === "failed") this.#detach();
-        return fromStream;
-      }
-      const listener = this.#listener;
-      const code = listener?.pending?.code;
-      if (listener) listener.pending = null;
-      return code;
-    },
-  };
-
-  #applyOptions(): void {
-    const stream = this.#stream;
-    if (stream === undefined) return;
-    stream.rcvbuf = this.#options.rcvbuf;
-    stream.sndbuf = this.#options.sndbuf;
-    const socket = stream.socket;
-    if (socket.destroyed) return;
-    socket.setNoDelay(this.#options.noDelay);
-    socket.setKeepAlive(this.#options.keepAlive);
-  }
-
-  /** @internal Readiness for selectors. */
-  get [READINESS](): Readiness {
+  #optionTarget(): OptionTarget {
+    this.#options ??= defaultOptions();
+    const options = this.#options;
     return {
-      readable: () => this.#closed || (this.#listener?.readable ?? this.#stream?.readable ?? false),
-      writable: () => this.#closed || (this.#stream?.writable ?? false),
-      fileno: () => this.fileno(),
-      observe: (listener) => {
-        this.#observers.add(listener);
-        return () => this.#observers.delete(listener);
+      options,
+      type: this.type,
+      apply: () => this.#applyOptions(),
+      takeErrorCode: () => {
+        const fromStream = this.#stream?.clearError();
+        if (fromStream !== undefined) {
+          if (this.#stream?.state === "failed") this.#detach();
+          return fromStream;
+        }
+        const listener = this.#listener;
+        const code = listener?.pending?.code;
+        if (listener) listener.pending = null;
+        return code;
       },
     };
   }
 
+  #applyOptions(): void {
+    const stream = this.#stream;
+    const options = this.#options;
+    if (stream === undefined || options === undefined) return;
+    stream.rcvbuf = options.rcvbuf;
+    stream.sndbuf = options.sndbuf;
+    const socket = stream.socket;
+    if (socket.destroyed) return;
+    socket.setNoDelay(options.noDelay);
+    socket.setKeepAlive(options.keepAlive);
+  }
+
+  /** @internal Readiness for selectors. */
+  get [READINESS](): Readiness {
+    this.#readiness ??= {
+      readable: () => this.#closed || (this.#listener?.readable ?? this.#stream?.readable ?? false),
+      writable: () => this.#closed || (this.#stream?.writable ?? false),
+      fileno: () => this.fileno(),
+      observe: (listener) => {
+        this.#observers ??= [];
+        this.#observers.push(listener);
+        return () => {
+          const i = this.#observers?.indexOf(listener) ?? -1;
+          if (i >= 0) this.#observers!.splice(i, 1);
+        };
+      },
+    };
+    return this.#readiness;
+  }
+
   #notify(): void {
-    for (const listener of this.#observers) listener();
+    const observers = this.#observers!;
+    if (observers.length === 1) observers[0]!();
+    else for (const listener of [...observers]) listener();
   }
 }
 

@@ -9,8 +9,7 @@
 
 import * as net from "node:net";
 import { type Endpoint, formatAddress } from "../address.js";
-import type { ReadinessSink } from "./stream.js";
-import { Stream } from "./stream.js";
+import { READABLE, type ReadinessSink, Stream, WRITABLE } from "./stream.js";
 import { NOT_READY } from "./wait.js";
 
 /** How `listen` was asked to bind. */
@@ -25,7 +24,7 @@ interface ServerHandle {
   onconnection?: (error: number, handle: unknown) => void;
 }
 
-const IGNORE: ReadinessSink = { readable() {}, writable() {} };
+const IGNORE: ReadinessSink = { [READABLE]() {}, [WRITABLE]() {} };
 
 export class Listener {
   readonly server: net.Server;
@@ -43,13 +42,13 @@ export class Listener {
     server.on("error", (error: NodeJS.ErrnoException) => {
       if (this.state === "binding") this.state = "failed";
       if (this.pending === null) this.pending = { code: error.code ?? "EIO", cause: error };
-      sink.readable();
-      sink.writable();
+      sink[READABLE]();
+      sink[WRITABLE]();
     });
     server.once("listening", () => {
       this.state = "listening";
       this.#takeOverAccept();
-      sink.writable();
+      sink[WRITABLE]();
     });
     server.on("connection", (socket: net.Socket) => {
       this.#enqueue(() => {
@@ -100,7 +99,7 @@ export class Listener {
       return;
     }
     this.#queue.push(make());
-    this.#sink.readable();
+    this.#sink[READABLE]();
   }
 
   /** Ready for `accept`: a pending connection or an error. */

@@ -18,10 +18,14 @@ import { BrokenPipeError, IncompleteReadError, LimitOverrunError, socketError } 
 import { RecvBuffer } from "./recv-buffer.js";
 import { NOT_READY } from "./wait.js";
 
+/** Method keys of a {@link ReadinessSink} (symbols, so a Socket can be one without new API). */
+export const READABLE: unique symbol = Symbol("sockit.readable");
+export const WRITABLE: unique symbol = Symbol("sockit.writable");
+
 /** Who hears that a direction may have become ready. */
 export interface ReadinessSink {
-  readable(): void;
-  writable(): void;
+  [READABLE](): void;
+  [WRITABLE](): void;
 }
 
 /** Default library receive buffer, bytes (SO_RCVBUF). */
@@ -95,7 +99,7 @@ export class Stream {
     stream.socket.once("connect", () => {
       stream.state = "open";
       stream.#captureNames();
-      stream.#sink.writable();
+      stream.#sink[WRITABLE]();
     });
     if (endpoint.kind === "unix") {
       stream.socket.connect({ path: endpoint.path });
@@ -157,25 +161,25 @@ export class Stream {
     socket.on("error", (error: NodeJS.ErrnoException) => {
       if (this.state === "connecting") this.state = "failed";
       if (this.pending === null) this.pending = { code: error.code ?? "EIO", cause: error };
-      this.#sink.readable();
-      this.#sink.writable();
+      this.#sink[READABLE]();
+      this.#sink[WRITABLE]();
     });
     socket.on("end", () => {
       this.eof = true;
-      this.#sink.readable();
+      this.#sink[READABLE]();
     });
     socket.on("close", () => {
       this.eof = true;
       this.writeShut = true;
-      this.#sink.readable();
-      this.#sink.writable();
+      this.#sink[READABLE]();
+      this.#sink[WRITABLE]();
     });
   }
 
   #onRead(nread: number, buf: Uint8Array): boolean {
     if (this.#readShut) return true;
     this.rx.pushBorrowed(buf.subarray(0, nread));
-    this.#sink.readable();
+    this.#sink[READABLE]();
     this.rx.adopt();
     if (this.rx.length < this.#limit()) return true;
     this.#paused = true;
@@ -185,7 +189,7 @@ export class Stream {
   #onData(chunk: Buffer): void {
     if (this.#readShut) return;
     this.rx.push(chunk);
-    this.#sink.readable();
+    this.#sink[READABLE]();
     if (this.rx.length >= this.#limit() && !this.#paused) {
       this.#paused = true;
       this.socket.pause();
@@ -353,7 +357,7 @@ export class Stream {
       const code = (error as NodeJS.ErrnoException).code ?? "EIO";
       this.pending = { code, cause: error };
     }
-    this.#sink.writable();
+    this.#sink[WRITABLE]();
   };
 
   /** SHUT_RD: reads now see end of stream; later data is dropped. */
@@ -361,7 +365,7 @@ export class Stream {
     this.#readShut = true;
     this.eof = true;
     this.rx.clear();
-    this.#sink.readable();
+    this.#sink[READABLE]();
   }
 
   /** SHUT_WR: FIN after whatever is queued. */
@@ -369,7 +373,7 @@ export class Stream {
     if (this.writeShut) return;
     this.writeShut = true;
     this.socket.end();
-    this.#sink.writable();
+    this.#sink[WRITABLE]();
   }
 
   /**
