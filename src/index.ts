@@ -89,3 +89,14 @@ export {
   setDefaultTimeout,
   socket,
 } from "./socket.js";
+export type { PackValue, StructBuffer, UnpackedValue } from "./struct.js";
+export {
+  calcsize,
+  iterUnpack,
+  pack,
+  packInto,
+  Struct,
+  StructError,
+  unpack,
+  unpackFrom,
+} from "./struct.js";
