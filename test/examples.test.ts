@@ -1,0 +1,48 @@
+/** The examples run as a user would run them. */
+
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { checkLeaks, python } from "./helpers.js";
+
+checkLeaks();
+
+const run = promisify(execFile);
+const example = (name: string): string =>
+  fileURLToPath(new URL(`../examples/${name}.js`, import.meta.url));
+
+test("the binary-data example sends a struct-packed record and unpacks it on the other side", async () => {
+  const { stdout } = await run(process.execPath, [example("binary-data")]);
+  assert.match(stdout, /sending 0100000061620000cdcc2c40 \(1, b'ab', 2\.7\)/);
+  assert.match(stdout, /received 0100000061620000cdcc2c40/);
+  assert.match(stdout, /unpacked: \(1, b'ab', 2\.700000047683716\)/);
+});
+
+test("the binary-data server unpacks what a CPython client packed", async () => {
+  const { spawn } = await import("node:child_process");
+  const server = spawn(process.execPath, [example("binary-data"), "server", "0"]);
+  const closed = new Promise((resolve) => server.once("close", resolve));
+  let out = "";
+  server.stdout.setEncoding("utf8");
+  const port = await new Promise<string>((resolve) => {
+    server.stdout.on("data", (chunk: string) => {
+      out += chunk;
+      const match = /listening on 127\.0\.0\.1:(\d+)/.exec(out);
+      if (match) resolve(match[1]!);
+    });
+  });
+  const client = python(
+    `
+import socket, struct, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(struct.Struct("I 2s f").pack(1, b"ab", 2.7))
+s.close()
+`,
+    [port],
+  );
+  assert.equal((await client.done()).code, 0);
+  await closed;
+  assert.match(out, /unpacked: \(1, b'ab', 2\.700000047683716\)/);
+});
