@@ -1,0 +1,103 @@
+/** `sockit echo-server`: echoes every connection, blocking-style or from one selector loop. */
+
+import { createServer, DefaultSelector, EVENT_READ, type Socket, SocketError } from "../index.js";
+import { showAddress } from "./terminal.js";
+
+export const ECHO_SERVER_USAGE = `usage: sockit echo-server [--host 127.0.0.1] [--port N] [--mode blocking|selectors]
+
+Listens (127.0.0.1 and a free port unless told otherwise), prints the address, and echoes
+every connection until Ctrl-C or SIGTERM.`;
+
+/** Runs the server until a signal; resolves to the exit status. */
+export async function echoServer(options: {
+  host: string;
+  port: number;
+  mode: string;
+}): Promise<number> {
+  const server = await createServer([options.host, options.port]);
+  console.log(`listening on ${showAddress(server.getsockname())} (${options.mode})`);
+  const stop = new AbortController();
+  const onSignal = (): void => stop.abort();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    if (options.mode === "selectors") await serveWithSelector(server, stop.signal);
+    else await serveBlocking(server, stop.signal);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    server.close();
+  }
+  console.log("server closed");
+  return 0;
+}
+
+async function serveBlocking(server: Socket, signal: AbortSignal): Promise<void> {
+  const connections = new Set<Socket>();
+  signal.addEventListener("abort", () => {
+    for (const conn of connections) conn.close();
+  });
+  for (;;) {
+    let conn: Socket;
+    try {
+      [conn] = await server.accept({ signal });
+    } catch (error) {
+      if (signal.aborted) return;
+      throw error;
+    }
+    connections.add(conn);
+    void echo(conn).finally(() => {
+      connections.delete(conn);
+      conn.close();
+    });
+  }
+}
+
+async function echo(conn: Socket): Promise<void> {
+  try {
+    for (;;) {
+      const data = await conn.recv(65536);
+      if (data.length === 0) return;
+      await conn.sendAll(data);
+    }
+  } catch (error) {
+    if (!(error instanceof SocketError)) throw error;
+  }
+}
+
+async function serveWithSelector(server: Socket, signal: AbortSignal): Promise<void> {
+  using selector = new DefaultSelector();
+  server.setBlocking(false);
+  selector.register(server, EVENT_READ);
+  for (;;) {
+    let ready: Awaited<ReturnType<typeof selector.select>>;
+    try {
+      ready = await selector.select(null, { signal });
+    } catch (error) {
+      if (signal.aborted) break;
+      throw error;
+    }
+    for (const [key] of ready) {
+      const sock = key.fileobj;
+      if (sock === server) {
+        const [conn] = await server.accept();
+        conn.setBlocking(false);
+        selector.register(conn, EVENT_READ);
+        continue;
+      }
+      let data: Buffer;
+      try {
+        data = await sock.recv(65536);
+        if (data.length > 0) await sock.sendAll(data, { timeout: null });
+      } catch (error) {
+        if (!(error instanceof SocketError)) throw error;
+        data = Buffer.alloc(0);
+      }
+      if (data.length === 0) {
+        selector.unregister(sock);
+        sock.close();
+      }
+    }
+  }
+  for (const sock of selector.getMap().keys()) if (sock !== server) sock.close();
+}
