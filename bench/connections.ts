@@ -1,0 +1,92 @@
+/**
+ * connections: the client opens 5,000 connections at once, each sends 64 B and waits for the
+ * echo; time is until every echo is back. With all of them open, the server reports its memory
+ * (after a full GC) against its baseline before the first connection.
+ * Targets: total time ≤ 1.1× node:net; server memory per connection ≤ node:net's + 2 KiB.
+ */
+
+import { type BenchSpec, main, type Variant } from "./lib/harness.js";
+import type { ConnectionsParams } from "./lib/protocol.js";
+import { environment } from "./lib/spawn.js";
+
+/** File descriptors a peer needs besides its connections. */
+const SPARE_FDS = 64;
+
+main((cli): BenchSpec => {
+  const scale = cli.quick ? 10 : 1;
+  const wanted = 5_000 / scale;
+  const env = environment();
+  const connections = Math.min(wanted, env.nofile - SPARE_FDS);
+  const params: ConnectionsParams = { connections, messageBytes: 64, backlog: 4096 };
+  const notes = [
+    "client: all connections started at once (sockit `connect` + `sendAll` + `recvExactly`; node:net 'data' / `onread`; promise-socket), server echoes; listen backlog 4096 for all",
+    "memory: server growth with every connection open after a full GC, ÷ connections; heap+external = V8 heapUsed + external (Buffers); RSS is noisier (allocator pages)",
+  ];
+  if (connections < wanted) {
+    notes.push(
+      `open-files limit ${env.nofile} only allows ${connections} connections (wanted ${wanted})`,
+    );
+  }
+  const variants: Variant[] = [
+    { label: "sockit", impl: "sockit", params },
+    { label: "net-data", impl: "net-data", params },
+    { label: "net-onread", impl: "net-onread", params },
+    { label: "promise-socket", impl: "promise-socket", params },
+  ];
+  return {
+    bench: "connections",
+    title: `connections: ${connections.toLocaleString("en-US")} concurrent connections, each echoing ${params.messageBytes} B`,
+    notes,
+    variants,
+    derive: (m) => ({
+      ...m,
+      heapExtPerConn: (m.heapExternalGrowth ?? Number.NaN) / connections,
+      heapPerConn: (m.heapGrowth ?? Number.NaN) / connections,
+      externalPerConn: (m.externalGrowth ?? Number.NaN) / connections,
+      rssPerConn: (m.rssGrowth ?? Number.NaN) / connections,
+    }),
+    columns: [
+      { key: "ms", label: "time ms", digits: 0 },
+      { key: "heapExtPerConn", label: "server heap+ext B/conn", digits: 0 },
+      { key: "heapPerConn", label: "heap B/conn", digits: 0 },
+      { key: "externalPerConn", label: "ext B/conn", digits: 0 },
+      { key: "rssPerConn", label: "server RSS B/conn", digits: 0 },
+      { key: "clientCpuMs", label: "client CPU ms", digits: 0 },
+      { key: "serverCpuMs", label: "server CPU ms", digits: 0 },
+    ],
+    compare: { key: "ms", baseline: "net-data" },
+    measureMemory: true,
+    targets: [
+      {
+        name: "total time: sockit ÷ net-data",
+        metric: "ms",
+        subject: "sockit",
+        baseline: "net-data",
+        kind: "ratio",
+        op: "<=",
+        limit: 1.1,
+        cpuMetric: "cpuMs",
+      },
+      {
+        name: "server heap+external per connection: sockit − net-data",
+        metric: "heapExtPerConn",
+        subject: "sockit",
+        baseline: "net-data",
+        kind: "difference",
+        op: "<=",
+        limit: 2048,
+        unit: "B",
+      },
+      {
+        name: "server RSS per connection: sockit − net-data",
+        metric: "rssPerConn",
+        subject: "sockit",
+        baseline: "net-data",
+        kind: "difference",
+        op: "<=",
+        limit: 2048,
+        unit: "B",
+      },
+    ],
+  };
+});

@@ -1,0 +1,203 @@
+/**
+ * The sockit peer: both sides written the way the README teaches, with awaits on a Socket.
+ * With `timeout` set, every socket (listening, accepted, connecting) gets `setTimeout(timeout)`.
+ */
+
+import {
+  createServer,
+  IPPROTO_TCP,
+  SHUT_WR,
+  type Socket,
+  socket,
+  TCP_NODELAY,
+} from "../../src/index.js";
+import { encodeFrame, HEADER_BYTES } from "../lib/frame.js";
+import { type PeerImplementation, runPeer } from "../lib/peer.js";
+import { HOST } from "../lib/protocol.js";
+import { rttMetrics } from "../lib/stats.js";
+
+function tune(sock: Socket, timeout: number | null = null): Socket {
+  sock.setsockopt(IPPROTO_TCP, TCP_NODELAY, 1);
+  if (timeout !== null) sock.setTimeout(timeout);
+  return sock;
+}
+
+async function listen(timeout: number | null = null, backlog?: number): Promise<Socket> {
+  const server = await createServer([HOST, 0], backlog === undefined ? {} : { backlog });
+  if (timeout !== null) server.setTimeout(timeout);
+  return server;
+}
+
+function portOf(server: Socket): number {
+  const address = server.getsockname();
+  if (typeof address === "string") throw new Error("expected an IP listener");
+  return address[1];
+}
+
+/** Accepts exactly one connection and stops listening. */
+async function acceptOne(server: Socket, timeout: number | null = null): Promise<Socket> {
+  const [conn] = await server.accept();
+  server.close();
+  return tune(conn, timeout);
+}
+
+async function connect(port: number, timeout: number | null = null): Promise<Socket> {
+  const sock = tune(socket(), timeout);
+  await sock.connect([HOST, port]);
+  return sock;
+}
+
+/** Reads until the peer's FIN, then closes (no buffer held while idle). */
+async function drainAndClose(sock: Socket): Promise<void> {
+  while ((await sock.recv(65536)).length > 0) {}
+  sock.close();
+}
+
+const GO = Buffer.from([1]);
+
+const sockit: PeerImplementation = {
+  bulk: {
+    async server(p, ctx) {
+      const server = await listen();
+      ctx.ready(portOf(server));
+      const conn = await acceptOne(server);
+      await conn.recvExactly(1);
+      ctx.mark("start");
+      const chunk = Buffer.alloc(p.chunkBytes, 0x61);
+      for (let sent = 0; sent < p.totalBytes; sent += chunk.length) await conn.sendAll(chunk);
+      ctx.mark("end");
+      conn.shutdown(SHUT_WR);
+      await drainAndClose(conn);
+    },
+    async client(p, ctx) {
+      const sock = await connect(ctx.port);
+      const buffer = Buffer.alloc(p.chunkBytes);
+      let received = 0;
+      await ctx.timed(async () => {
+        await sock.sendAll(GO);
+        while (received < p.totalBytes) {
+          const n = await sock.recvInto(buffer);
+          if (n === 0) throw new Error(`stream ended after ${received} bytes`);
+          received += n;
+        }
+      });
+      sock.shutdown(SHUT_WR);
+      await drainAndClose(sock);
+      return { bytes: received };
+    },
+  },
+
+  pingpong: {
+    async server(p, ctx) {
+      const server = await listen(p.timeout);
+      ctx.ready(portOf(server));
+      const conn = await acceptOne(server, p.timeout);
+      for (let i = 0; i < p.warmup + p.roundTrips; i++) {
+        if (i === p.warmup) ctx.mark("start");
+        await conn.sendAll(await conn.recvExactly(p.messageBytes));
+      }
+      ctx.mark("end");
+      await drainAndClose(conn);
+    },
+    async client(p, ctx) {
+      const sock = await connect(ctx.port, p.timeout);
+      const message = Buffer.alloc(p.messageBytes, 0x62);
+      for (let i = 0; i < p.warmup; i++) {
+        await sock.sendAll(message);
+        await sock.recvExactly(p.messageBytes);
+      }
+      const rtts = new Float64Array(p.roundTrips);
+      await ctx.timed(async () => {
+        for (let i = 0; i < p.roundTrips; i++) {
+          const start = performance.now();
+          await sock.sendAll(message);
+          await sock.recvExactly(p.messageBytes);
+          rtts[i] = performance.now() - start;
+        }
+      });
+      sock.shutdown(SHUT_WR);
+      await drainAndClose(sock);
+      return rttMetrics(rtts);
+    },
+  },
+
+  framed: {
+    async server(p, ctx) {
+      const server = await listen(p.timeout);
+      ctx.ready(portOf(server));
+      const conn = await acceptOne(server, p.timeout);
+      for (let i = 0; i < p.warmup + p.messages; i++) {
+        if (i === p.warmup) ctx.mark("start");
+        const header = await conn.recvExactly(HEADER_BYTES);
+        const payload = await conn.recvExactly(header.readUInt32BE(0));
+        await conn.sendAll(encodeFrame(payload));
+      }
+      ctx.mark("end");
+      await drainAndClose(conn);
+    },
+    async client(p, ctx) {
+      const sock = await connect(ctx.port, p.timeout);
+      const payload = Buffer.alloc(p.payloadBytes, 0x63);
+      const exchange = async (count: number): Promise<void> => {
+        let sent = 0;
+        for (; sent < Math.min(p.window, count); sent++) await sock.sendAll(encodeFrame(payload));
+        for (let received = 0; received < count; received++) {
+          const header = await sock.recvExactly(HEADER_BYTES);
+          const reply = await sock.recvExactly(header.readUInt32BE(0));
+          if (reply.length !== p.payloadBytes) throw new Error("bad reply");
+          if (sent < count) {
+            await sock.sendAll(encodeFrame(payload));
+            sent++;
+          }
+        }
+      };
+      await exchange(p.warmup);
+      await ctx.timed(() => exchange(p.messages));
+      sock.shutdown(SHUT_WR);
+      await drainAndClose(sock);
+      return { messages: p.messages };
+    },
+  },
+
+  connections: {
+    async server(p, ctx) {
+      const server = await listen(null, p.backlog);
+      ctx.ready(portOf(server));
+      const handlers: Promise<void>[] = [];
+      let echoed = 0;
+      for (let i = 0; i < p.connections; i++) {
+        const [conn] = await server.accept();
+        handlers.push(
+          (async () => {
+            tune(conn);
+            await conn.sendAll(await conn.recvExactly(p.messageBytes));
+            if (++echoed === p.connections) ctx.mark("end");
+            await drainAndClose(conn);
+          })(),
+        );
+      }
+      server.close();
+      await Promise.all(handlers);
+    },
+    async client(p, ctx) {
+      const message = Buffer.alloc(p.messageBytes, 0x64);
+      let socks: Socket[] = [];
+      await ctx.timed(async () => {
+        socks = await Promise.all(
+          Array.from({ length: p.connections }, async () => {
+            const sock = await connect(ctx.port);
+            await sock.sendAll(message);
+            await sock.recvExactly(p.messageBytes);
+            return sock;
+          }),
+        );
+      });
+      ctx.opened({});
+      await ctx.closeRequested;
+      for (const sock of socks) sock.close();
+      return { connections: socks.length };
+    },
+  },
+};
+
+runPeer(sockit);
