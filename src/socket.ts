@@ -48,7 +48,13 @@ import {
   type OptionValues,
   setOption,
 } from "./internal/sockopts.js";
-import { READABLE, type SendAllState, Stream, WRITABLE } from "./internal/stream.js";
+import {
+  DEFAULT_RCVBUF,
+  READABLE,
+  type SendAllState,
+  Stream,
+  WRITABLE,
+} from "./internal/stream.js";
 import {
   checkTimeout,
   closedError,
@@ -450,9 +456,11 @@ export class Socket implements Waitable {
   }
 
   /**
-   * Sends all of `data`, resolving once the kernel has taken it. On failure the error carries
-   * `bytesSent`: how many bytes were accepted (they stay queued and will be sent). Until the
-   * call settles, `data` is read in place, so do not modify it meanwhile.
+   * Sends all of `data`. Up to 16 KiB that fits in the send buffer is copied into it and the call
+   * resolves at once (small messages of one tick leave together); larger data is lent to the
+   * kernel without a copy and the call resolves once the kernel has taken it all, so do not
+   * modify `data` until it settles. On failure the error carries `bytesSent`: how many bytes were
+   * accepted (they stay queued and will be sent).
    */
   sendAll(data: Data, options?: WaitOptions): Promise<void> {
     let bytes: Uint8Array;
@@ -575,6 +583,19 @@ export class Socket implements Waitable {
     } catch (error) {
       return Promise.reject(error);
     }
+    if (n <= (this.#options?.rcvbuf ?? DEFAULT_RCVBUF)) {
+      return perform(
+        this,
+        "recvExactly",
+        "read",
+        () => {
+          const stream = this.#reader("recvExactly");
+          return stream === NOT_READY ? NOT_READY : stream.tryRecvExactly(n, "recvExactly");
+        },
+        options,
+      );
+    }
+    // More than the receive buffer holds: let it grow to `n` while this call waits.
     let release: (() => void) | undefined;
     const attempt = (): Buffer | typeof NOT_READY => {
       const stream = this.#reader("recvExactly");

@@ -33,6 +33,9 @@ export const DEFAULT_RCVBUF = 128 * 1024;
 /** Default library send buffer, bytes (SO_SNDBUF). */
 export const DEFAULT_SNDBUF = 128 * 1024;
 
+/** `sendAll` copies data up to this size (and resolves at once) instead of lending it. */
+export const SMALL_WRITE = 16 * 1024;
+
 /** Node reads into this one scratch buffer for every socket; see RecvBuffer. */
 const SCRATCH = Buffer.allocUnsafe(64 * 1024);
 
@@ -74,6 +77,7 @@ export class Stream {
   #demands: number[] = [];
   #writes = 0;
   #written = 0;
+  #corked = false;
 
   private constructor(socket: net.Socket | null, sink: ReadinessSink, label: string) {
     this.#sink = sink;
@@ -334,6 +338,16 @@ export class Stream {
   trySendAll(state: SendAllState, op: string): number | typeof NOT_READY {
     this.#checkWritable(op);
     const { data } = state;
+    if (
+      state.sent === 0 &&
+      data.length <= SMALL_WRITE &&
+      this.socket.writableLength + data.length <= this.sndbuf
+    ) {
+      // Small: copy it into the send buffer and be done (the kernel takes it this tick).
+      this.#writeCopy(data);
+      state.sent = data.length;
+      return state.sent;
+    }
     while (state.sent < data.length) {
       const room = this.sndbuf - this.socket.writableLength;
       if (room <= 0) return NOT_READY;
@@ -349,6 +363,25 @@ export class Stream {
   #write(chunk: Uint8Array): number {
     this.socket.write(chunk, this.#afterWrite);
     return ++this.#writes;
+  }
+
+  /**
+   * Writes a copy. Copies made in one tick are corked together and leave in one `writev` at the
+   * end of the tick, so many small messages cost one system call.
+   */
+  #writeCopy(data: Uint8Array): void {
+    if (!this.#corked) {
+      this.#corked = true;
+      this.socket.cork();
+      process.nextTick(uncork, this);
+    }
+    this.#write(Buffer.from(data));
+  }
+
+  /** Ends the tick's cork (see #writeCopy). */
+  static uncork(stream: Stream): void {
+    stream.#corked = false;
+    if (!stream.socket.destroyed) stream.socket.uncork();
   }
 
   #afterWrite = (error?: Error | null): void => {
@@ -406,3 +439,4 @@ export class Stream {
 }
 
 const EMPTY = Buffer.alloc(0);
+const uncork = (stream: Stream): void => Stream.uncork(stream);

@@ -97,8 +97,7 @@ export function perform<T>(
     const signal = options?.signal;
     if (signal?.aborted) throw signal.reason;
     const deadline = target.deadline(direction);
-    const start = now();
-    if (deadline !== null && deadline <= start) throw timeoutError(op, target);
+    if (deadline !== null && deadline <= now()) throw timeoutError(op, target);
     const timeout = options?.timeout === undefined ? target.timeout : checkTimeout(options.timeout);
     const result = attempt();
     if (result !== NOT_READY) return Promise.resolve(result);
@@ -108,81 +107,115 @@ export function perform<T>(
         address: target.describe(),
       });
     }
-    const timeoutAt = timeout === null ? Number.POSITIVE_INFINITY : start + timeout * 1000;
-    return wait(target, op, direction, attempt, timeoutAt, signal, hooks);
+    const timeoutAt = timeout === null ? Number.POSITIVE_INFINITY : now() + timeout * 1000;
+    const call = new PendingCall(target, op, direction, attempt, timeoutAt, signal, hooks);
+    return call.promise;
   } catch (error) {
     hooks?.onError?.(error);
     return Promise.reject(error);
   }
 }
 
-function wait<T>(
-  target: Waitable,
-  op: string,
-  direction: Direction,
-  attempt: Attempt<T>,
-  timeoutAt: number,
-  signal: AbortSignal | undefined,
-  hooks: PerformHooks | undefined,
-): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const list = target.waiters(direction);
-    let expiry: Expiry | undefined;
-    let settled = false;
+/**
+ * A call waiting for its direction to change: one object (no closures on the common path), in
+ * the socket's waiter list, in the timer heap if it has a timeout or deadline, and listening to
+ * its abort signal if it has one.
+ */
+class PendingCall<T> implements Waiter {
+  readonly promise: Promise<T>;
+  #resolve!: (value: T) => void;
+  #reject!: (error: unknown) => void;
+  #expiry: Expiry | undefined;
+  #settled = false;
 
-    const settle = (): void => {
-      settled = true;
-      const i = list.indexOf(waiter);
+  constructor(
+    readonly target: Waitable,
+    readonly op: string,
+    readonly direction: Direction,
+    readonly attempt: Attempt<T>,
+    readonly timeoutAt: number,
+    readonly signal: AbortSignal | undefined,
+    readonly hooks: PerformHooks | undefined,
+  ) {
+    this.promise = new Promise<T>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    target.waiters(direction).push(this);
+    const at = this.#expiresAt();
+    if (at !== Number.POSITIVE_INFINITY) this.#expiry = schedule(at, () => this.#expire());
+    signal?.addEventListener("abort", this, { once: true });
+  }
+
+  retry(): void {
+    if (this.#settled) return;
+    if (this.target.closed) {
+      this.#fail(closedError(this.op, this.target), false);
+      return;
+    }
+    let result: T | typeof NOT_READY;
+    try {
+      result = this.attempt();
+    } catch (error) {
+      this.#fail(error, false);
+      return;
+    }
+    if (result === NOT_READY) return;
+    this.#settle();
+    this.#resolve(result);
+  }
+
+  deadlineMoved(): void {
+    if (this.#settled) return;
+    const at = this.#expiresAt();
+    if (at <= now()) {
+      this.#expire();
+      return;
+    }
+    if (this.#expiry === undefined) {
+      if (at !== Number.POSITIVE_INFINITY) this.#expiry = schedule(at, () => this.#expire());
+    } else if (at === Number.POSITIVE_INFINITY) {
+      cancel(this.#expiry);
+      this.#expiry = undefined;
+    } else {
+      reschedule(this.#expiry, at);
+    }
+  }
+
+  /** The abort signal's listener (an EventListener object, so no closure is needed). */
+  handleEvent(): void {
+    this.#fail(this.signal?.reason, true);
+  }
+
+  #expiresAt(): number {
+    const deadline = this.target.deadline(this.direction);
+    return deadline === null ? this.timeoutAt : Math.min(this.timeoutAt, deadline);
+  }
+
+  #expire(): void {
+    this.#fail(timeoutError(this.op, this.target), true);
+  }
+
+  #settle(): void {
+    this.#settled = true;
+    const list = this.target.waiters(this.direction);
+    if (list[list.length - 1] === this) list.pop();
+    else {
+      const i = list.indexOf(this);
       if (i >= 0) list.splice(i, 1);
-      if (expiry !== undefined) cancel(expiry);
-      signal?.removeEventListener("abort", onAbort);
-      hooks?.onSettle?.();
-    };
-    const fail = (error: unknown, givingUp: boolean): void => {
-      if (settled) return;
-      settle();
-      if (givingUp) hooks?.onGiveUp?.(error);
-      hooks?.onError?.(error);
-      reject(error);
-    };
-    const onAbort = (): void => fail(signal?.reason, true);
-    const expiresAt = (): number => Math.min(timeoutAt, target.deadline(direction) ?? Infinity);
-    const onExpire = (): void => fail(timeoutError(op, target), true);
+    }
+    if (this.#expiry !== undefined) cancel(this.#expiry);
+    this.signal?.removeEventListener("abort", this);
+    this.hooks?.onSettle?.();
+  }
 
-    const waiter: Waiter = {
-      retry() {
-        if (settled) return;
-        if (target.closed) return fail(closedError(op, target), false);
-        let result: T | typeof NOT_READY;
-        try {
-          result = attempt();
-        } catch (error) {
-          return fail(error, false);
-        }
-        if (result === NOT_READY) return;
-        settle();
-        resolve(result);
-      },
-      deadlineMoved() {
-        if (settled) return;
-        const at = expiresAt();
-        if (at <= now()) return onExpire();
-        if (expiry === undefined) {
-          if (at !== Number.POSITIVE_INFINITY) expiry = schedule(at, onExpire);
-        } else if (at === Number.POSITIVE_INFINITY) {
-          cancel(expiry);
-          expiry = undefined;
-        } else {
-          reschedule(expiry, at);
-        }
-      },
-    };
-
-    list.push(waiter);
-    const at = expiresAt();
-    if (at !== Number.POSITIVE_INFINITY) expiry = schedule(at, onExpire);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
+  #fail(error: unknown, givingUp: boolean): void {
+    if (this.#settled) return;
+    this.#settle();
+    if (givingUp) this.hooks?.onGiveUp?.(error);
+    this.hooks?.onError?.(error);
+    this.#reject(error);
+  }
 }
 
 /** Wakes every waiter of a direction so each tries again, oldest first. */
