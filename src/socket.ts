@@ -99,6 +99,7 @@ export function setDefaultTimeout(timeout: number | null): void {
 }
 
 const DEFAULT_MAX_BYTES = 65536;
+const RESOLVED: Promise<void> = Promise.resolve();
 
 /** A stream socket with Python's blocking, non-blocking and timeout modes. */
 export class Socket implements Waitable {
@@ -343,7 +344,7 @@ export class Socket implements Waitable {
       this.family === AF_UNIX
         ? ""
         : ipAddress(this.family, stream.remote?.address ?? "", stream.remote?.port ?? 0);
-    stream.label = this.family === AF_UNIX ? formatAddress(this.#bound) : formatAddress(address);
+    if (this.family === AF_UNIX) stream.label = formatAddress(this.#bound);
     return [sock, address];
   }
 
@@ -468,6 +469,12 @@ export class Socket implements Waitable {
       bytes = toBytes(data, "sendAll");
     } catch (error) {
       return Promise.reject(error);
+    }
+    // Fast path: with no per-call options and no write deadline, a small send that fits needs
+    // none of the policy (it cannot fail, wait or time out).
+    const stream = this.#stream;
+    if (options === undefined && this.#writeDeadline === null && !this.#closed) {
+      if (stream?.trySendSmall(bytes)) return RESOLVED;
     }
     const state: SendAllState = { data: bytes, sent: 0, lastWrite: 0 };
     const attempt = (): undefined | typeof NOT_READY => {

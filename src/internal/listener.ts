@@ -8,7 +8,7 @@
  */
 
 import * as net from "node:net";
-import { type Endpoint, formatAddress } from "../address.js";
+import type { Endpoint } from "../address.js";
 import { READABLE, type ReadinessSink, Stream, WRITABLE } from "./stream.js";
 import { NOT_READY } from "./wait.js";
 
@@ -52,8 +52,7 @@ export class Listener {
     });
     server.on("connection", (socket: net.Socket) => {
       this.#enqueue(() => {
-        const label = formatAddress([socket.remoteAddress ?? "", socket.remotePort ?? 0]);
-        const stream = Stream.fromSocket(socket, IGNORE, label);
+        const stream = Stream.fromSocket(socket, IGNORE);
         socket.resume();
         return stream;
       });
@@ -87,7 +86,7 @@ export class Listener {
         original.call(handle, error, clientHandle);
         return;
       }
-      this.#enqueue(() => Stream.fromHandle(clientHandle, IGNORE, ""), clientHandle);
+      this.#enqueue(() => Stream.fromHandle(clientHandle, IGNORE), clientHandle);
     };
   }
 

@@ -66,30 +66,85 @@ export class Stream {
   /** The connection attempt's state: a connected stream starts "open". */
   state: "connecting" | "open" | "failed" = "open";
   pending: PendingError | null = null;
-  /** The address for messages. */
-  label: string;
+  #label: string | undefined;
+  #endpoint: Endpoint | undefined;
   /** Local and peer IP address, captured once connected (Node forgets them when destroyed). */
   local: { address: string; port: number } | undefined;
   remote: { address: string; port: number } | undefined;
   #sink: ReadinessSink;
   #paused = false;
   #readShut = false;
-  #demands: number[] = [];
+  #demands: number[] | undefined;
   #writes = 0;
   #written = 0;
   #corked = false;
 
-  private constructor(socket: net.Socket | null, sink: ReadinessSink, label: string) {
+  private constructor(socket: net.Socket | null, sink: ReadinessSink) {
     this.#sink = sink;
-    this.label = label;
     this.socket =
       socket ??
       new net.Socket({
         allowHalfOpen: true,
-        onread: { buffer: SCRATCH, callback: (n: number, buf: Uint8Array) => this.#onRead(n, buf) },
+        onread: { buffer: SCRATCH, callback: Stream.#onReadShared },
       } as net.SocketConstructorOpts);
-    this.#listen();
+    (this.socket as Owned)[OWNER] = this;
+    this.socket.on("error", Stream.#onError);
+    this.socket.on("end", Stream.#onEnd);
+    this.socket.on("close", Stream.#onClose);
   }
+
+  /** The address for messages: the peer's, or what was being connected to (made when asked). */
+  get label(): string {
+    if (this.#label === undefined) {
+      if (this.#endpoint !== undefined) this.#label = formatAddress(this.#endpoint);
+      else if (this.remote !== undefined) {
+        this.#label = formatAddress([this.remote.address, this.remote.port]);
+      } else return "";
+    }
+    return this.#label;
+  }
+
+  set label(label: string) {
+    this.#label = label;
+  }
+
+  // Listeners shared by every stream (no closures per connection); `this` is the net.Socket.
+  static #onReadShared = function (this: net.Socket, nread: number, buf: Uint8Array): boolean {
+    return ownerOf(this).#onRead(nread, buf);
+  };
+
+  static #onError = function (this: net.Socket, error: NodeJS.ErrnoException): void {
+    const stream = ownerOf(this);
+    if (stream.state === "connecting") stream.state = "failed";
+    if (stream.pending === null) stream.pending = { code: error.code ?? "EIO", cause: error };
+    stream.#sink[READABLE]();
+    stream.#sink[WRITABLE]();
+  };
+
+  static #onEnd = function (this: net.Socket): void {
+    const stream = ownerOf(this);
+    stream.eof = true;
+    stream.#sink[READABLE]();
+  };
+
+  static #onClose = function (this: net.Socket): void {
+    const stream = ownerOf(this);
+    stream.eof = true;
+    stream.writeShut = true;
+    stream.#sink[READABLE]();
+    stream.#sink[WRITABLE]();
+  };
+
+  static #onConnect = function (this: net.Socket): void {
+    const stream = ownerOf(this);
+    stream.state = "open";
+    stream.#captureNames();
+    stream.#sink[WRITABLE]();
+  };
+
+  static #onDataShared = function (this: net.Socket, chunk: Buffer): void {
+    ownerOf(this).#onData(chunk);
+  };
 
   /** Starts connecting to `endpoint`; readiness for writing reports the outcome. */
   static connect(
@@ -98,13 +153,10 @@ export class Stream {
     ipFamily: 4 | 6,
     sink: ReadinessSink,
   ): Stream {
-    const stream = new Stream(null, sink, formatAddress(endpoint));
+    const stream = new Stream(null, sink);
+    stream.#endpoint = endpoint;
     stream.state = "connecting";
-    stream.socket.once("connect", () => {
-      stream.state = "open";
-      stream.#captureNames();
-      stream.#sink[WRITABLE]();
-    });
+    stream.socket.once("connect", Stream.#onConnect);
     if (endpoint.kind === "unix") {
       stream.socket.connect({ path: endpoint.path });
     } else {
@@ -123,28 +175,24 @@ export class Stream {
   }
 
   /** Wraps a handle Node accepted (fast path: reads through the shared scratch buffer). */
-  static fromHandle(handle: unknown, sink: ReadinessSink, label: string): Stream {
-    let stream: Stream | undefined;
+  static fromHandle(handle: unknown, sink: ReadinessSink): Stream {
     const socket = new net.Socket({
       handle,
       allowHalfOpen: true,
       readable: true,
       writable: true,
-      onread: {
-        buffer: SCRATCH,
-        callback: (n: number, buf: Uint8Array) => stream!.#onRead(n, buf),
-      },
+      onread: { buffer: SCRATCH, callback: Stream.#onReadShared },
     } as net.SocketConstructorOpts);
-    stream = new Stream(socket, sink, label);
+    const stream = new Stream(socket, sink);
     stream.#captureNames();
     return stream;
   }
 
   /** Wraps a `net.Socket` that emits `'data'` (runtimes without `onread` on accepted sockets). */
-  static fromSocket(socket: net.Socket, sink: ReadinessSink, label: string): Stream {
-    const stream = new Stream(socket, sink, label);
+  static fromSocket(socket: net.Socket, sink: ReadinessSink): Stream {
+    const stream = new Stream(socket, sink);
     stream.#captureNames();
-    socket.on("data", (chunk: Buffer) => stream.#onData(chunk));
+    socket.on("data", Stream.#onDataShared);
     return stream;
   }
 
@@ -158,26 +206,6 @@ export class Stream {
   /** Points readiness reports at a new owner (an accepted stream gets its Socket later). */
   setSink(sink: ReadinessSink): void {
     this.#sink = sink;
-  }
-
-  #listen(): void {
-    const socket = this.socket;
-    socket.on("error", (error: NodeJS.ErrnoException) => {
-      if (this.state === "connecting") this.state = "failed";
-      if (this.pending === null) this.pending = { code: error.code ?? "EIO", cause: error };
-      this.#sink[READABLE]();
-      this.#sink[WRITABLE]();
-    });
-    socket.on("end", () => {
-      this.eof = true;
-      this.#sink[READABLE]();
-    });
-    socket.on("close", () => {
-      this.eof = true;
-      this.writeShut = true;
-      this.#sink[READABLE]();
-      this.#sink[WRITABLE]();
-    });
   }
 
   #onRead(nread: number, buf: Uint8Array): boolean {
@@ -202,7 +230,7 @@ export class Stream {
 
   #limit(): number {
     let limit = this.rcvbuf;
-    for (const demand of this.#demands) if (demand > limit) limit = demand;
+    if (this.#demands !== undefined) for (const d of this.#demands) if (d > limit) limit = d;
     return limit;
   }
 
@@ -216,11 +244,13 @@ export class Stream {
 
   /** Lets a whole-operation read buffer `bytes` before the kernel is paused; returns a release. */
   demand(bytes: number): () => void {
-    this.#demands.push(bytes);
+    this.#demands ??= [];
+    const demands = this.#demands;
+    demands.push(bytes);
     this.#refill();
     return () => {
-      const i = this.#demands.indexOf(bytes);
-      if (i >= 0) this.#demands.splice(i, 1);
+      const i = demands.indexOf(bytes);
+      if (i >= 0) demands.splice(i, 1);
     };
   }
 
@@ -334,6 +364,19 @@ export class Stream {
     return n;
   }
 
+  /**
+   * The common case of `sendAll`, tried before the wait policy: a small `data` that fits in the
+   * send buffer of an open, healthy stream is copied in. False means "take the general path".
+   */
+  trySendSmall(data: Uint8Array): boolean {
+    if (this.pending !== null || this.writeShut || this.state !== "open") return false;
+    const socket = this.socket;
+    if (data.length > SMALL_WRITE || socket.destroyed) return false;
+    if (socket.writableLength + data.length > this.sndbuf) return false;
+    this.#writeCopy(data);
+    return true;
+  }
+
   /** Hands `data` to Node as the send buffer makes room; done once the kernel took it all. */
   trySendAll(state: SendAllState, op: string): number | typeof NOT_READY {
     this.#checkWritable(op);
@@ -439,4 +482,12 @@ export class Stream {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** Where a net.Socket keeps its Stream, for the shared listeners. */
+const OWNER: unique symbol = Symbol("sockit.stream");
+type Owned = net.Socket & { [OWNER]?: Stream };
+
+function ownerOf(socket: net.Socket): Stream {
+  return (socket as Owned)[OWNER]!;
+}
 const uncork = (stream: Stream): void => Stream.uncork(stream);
