@@ -229,6 +229,15 @@ export class Socket implements Waitable {
   }
 
   /** @internal */
+  addWaiter(direction: Direction, waiter: Waiter): void {
+    // A list literal holds one waiter in a one-slot array (push on [] would reserve 17).
+    const list = direction === "read" ? this.#readWaiters : this.#writeWaiters;
+    if (list !== undefined && list.length > 0) list.push(waiter);
+    else if (direction === "read") this.#readWaiters = [waiter];
+    else this.#writeWaiters = [waiter];
+  }
+
+  /** @internal */
   waiters(direction: Direction): Waiter[] {
     if (direction === "read") {
       this.#readWaiters ??= [];

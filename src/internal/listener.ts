@@ -9,7 +9,7 @@
 
 import * as net from "node:net";
 import type { Endpoint } from "../address.js";
-import { READABLE, type ReadinessSink, Stream, WRITABLE } from "./stream.js";
+import { type LocalName, READABLE, type ReadinessSink, Stream, WRITABLE } from "./stream.js";
 import { NOT_READY } from "./wait.js";
 
 /** How `listen` was asked to bind. */
@@ -32,6 +32,7 @@ export class Listener {
   state: "binding" | "listening" | "failed" = "binding";
   pending: { code: string; cause: unknown } | null = null;
   #queue: Stream[] = [];
+  #local: LocalName | null | undefined;
   #sink: ReadinessSink;
 
   constructor(options: ListenOptions, sink: ReadinessSink) {
@@ -52,7 +53,7 @@ export class Listener {
     });
     server.on("connection", (socket: net.Socket) => {
       this.#enqueue(() => {
-        const stream = Stream.fromSocket(socket, IGNORE);
+        const stream = Stream.fromSocket(socket, IGNORE, this.#localName());
         socket.resume();
         return stream;
       });
@@ -72,6 +73,20 @@ export class Listener {
     }
   }
 
+  /** The local name every accepted connection shares, if the listener has a specific address. */
+  #localName(): LocalName | undefined {
+    if (this.#local === undefined) {
+      const address = this.server.address();
+      const wildcard =
+        address === null ||
+        typeof address === "string" ||
+        address.address === "0.0.0.0" ||
+        address.address === "::";
+      this.#local = wildcard ? null : { address: address.address, port: address.port };
+    }
+    return this.#local ?? undefined;
+  }
+
   setSink(sink: ReadinessSink): void {
     this.#sink = sink;
   }
@@ -86,7 +101,7 @@ export class Listener {
         original.call(handle, error, clientHandle);
         return;
       }
-      this.#enqueue(() => Stream.fromHandle(clientHandle, IGNORE), clientHandle);
+      this.#enqueue(() => Stream.fromHandle(clientHandle, IGNORE, this.#localName()), clientHandle);
     };
   }
 

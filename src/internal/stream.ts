@@ -39,6 +39,12 @@ export const SMALL_WRITE = 16 * 1024;
 /** Node reads into this one scratch buffer for every socket; see RecvBuffer. */
 const SCRATCH = Buffer.allocUnsafe(64 * 1024);
 
+/** An IP address and port. */
+export interface LocalName {
+  readonly address: string;
+  readonly port: number;
+}
+
 /** Pending error as an errno name plus the Node error, turned into a class when raised. */
 interface PendingError {
   readonly code: string;
@@ -68,9 +74,8 @@ export class Stream {
   pending: PendingError | null = null;
   #label: string | undefined;
   #endpoint: Endpoint | undefined;
-  /** Local and peer IP address, captured once connected (Node forgets them when destroyed). */
-  local: { address: string; port: number } | undefined;
-  remote: { address: string; port: number } | undefined;
+  /** Local IP address, captured once connected (Node forgets it when destroyed). */
+  local: LocalName | undefined;
   #sink: ReadinessSink;
   #paused = false;
   #readShut = false;
@@ -175,7 +180,7 @@ export class Stream {
   }
 
   /** Wraps a handle Node accepted (fast path: reads through the shared scratch buffer). */
-  static fromHandle(handle: unknown, sink: ReadinessSink): Stream {
+  static fromHandle(handle: unknown, sink: ReadinessSink, local?: LocalName): Stream {
     const socket = new net.Socket({
       handle,
       allowHalfOpen: true,
@@ -184,23 +189,34 @@ export class Stream {
       onread: { buffer: SCRATCH, callback: Stream.#onReadShared },
     } as net.SocketConstructorOpts);
     const stream = new Stream(socket, sink);
-    stream.#captureNames();
+    stream.#captureNames(local);
     return stream;
   }
 
   /** Wraps a `net.Socket` that emits `'data'` (runtimes without `onread` on accepted sockets). */
-  static fromSocket(socket: net.Socket, sink: ReadinessSink): Stream {
+  static fromSocket(socket: net.Socket, sink: ReadinessSink, local?: LocalName): Stream {
     const stream = new Stream(socket, sink);
-    stream.#captureNames();
+    stream.#captureNames(local);
     socket.on("data", Stream.#onDataShared);
     return stream;
   }
 
-  #captureNames(): void {
-    const { localAddress, localPort, remoteAddress, remotePort } = this.socket;
-    if (localAddress !== undefined) this.local = { address: localAddress, port: localPort ?? 0 };
-    if (remoteAddress !== undefined)
-      this.remote = { address: remoteAddress, port: remotePort ?? 0 };
+  /** `local` is the listener's address when it is a specific one (then no system call). */
+  #captureNames(local?: LocalName): void {
+    if (local !== undefined) this.local = local;
+    else {
+      const { localAddress, localPort } = this.socket;
+      if (localAddress !== undefined) this.local = { address: localAddress, port: localPort ?? 0 };
+    }
+    void this.socket.remoteAddress; // Node caches the peer name, and keeps it after destroy
+  }
+
+  /** Peer IP address, or undefined if it was never known. */
+  get remote(): { address: string; port: number } | undefined {
+    const { remoteAddress, remotePort } = this.socket;
+    return remoteAddress === undefined
+      ? undefined
+      : { address: remoteAddress, port: remotePort ?? 0 };
   }
 
   /** Points readiness reports at a new owner (an accepted stream gets its Socket later). */

@@ -55,6 +55,8 @@ export interface Waitable {
   deadline(direction: Direction): number | null;
   /** The waiters of a direction, in arrival order. */
   waiters(direction: Direction): Waiter[];
+  /** Appends a waiter to its direction's list. */
+  addWaiter(direction: Direction, waiter: Waiter): void;
   /** The address to name in error messages. */
   describe(): string | undefined;
 }
@@ -141,7 +143,7 @@ class PendingCall<T> implements Waiter {
       this.#resolve = resolve;
       this.#reject = reject;
     });
-    target.waiters(direction).push(this);
+    target.addWaiter(direction, this);
     const at = this.#expiresAt();
     if (at !== Number.POSITIVE_INFINITY) this.#expiry = schedule(at, () => this.#expire());
     signal?.addEventListener("abort", this, { once: true });
