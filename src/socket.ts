@@ -23,7 +23,6 @@ import {
   AF_INET,
   AF_INET6,
   AF_UNIX,
-  MSG_PEEK,
   SHUT_RD,
   SHUT_RDWR,
   SHUT_WR,
@@ -48,20 +47,14 @@ import {
   type OptionValues,
   setOption,
 } from "./internal/sockopts.js";
-import {
-  DEFAULT_RCVBUF,
-  READABLE,
-  type SendAllState,
-  Stream,
-  WRITABLE,
-} from "./internal/stream.js";
+import { DEFAULT_RCVBUF, READABLE, Stream, WRITABLE } from "./internal/stream.js";
+import * as transfer from "./internal/transfer.js";
 import {
   checkTimeout,
   closedError,
   type Direction,
   NOT_READY,
   perform,
-  type Waitable,
   type Waiter,
   type WaitOptions,
   wake,
@@ -98,11 +91,8 @@ export function setDefaultTimeout(timeout: number | null): void {
   defaultTimeout = checkTimeout(timeout);
 }
 
-const DEFAULT_MAX_BYTES = 65536;
-const RESOLVED: Promise<void> = Promise.resolve();
-
 /** A stream socket with Python's blocking, non-blocking and timeout modes. */
-export class Socket implements Waitable {
+export class Socket implements transfer.Transferring {
   /** The address family (`AF_INET`, `AF_INET6` or `AF_UNIX`). */
   readonly family: number;
   /** The socket type (`SOCK_STREAM`). */
@@ -441,28 +431,11 @@ export class Socket implements Waitable {
     if (!stream.socket.destroyed) stream.socket.destroy();
   }
 
-  // --- sending ---------------------------------------------------------------------------
+  // --- sending and receiving (see internal/transfer.ts) ----------------------------------
 
   /** Sends as many bytes as the send buffer has room for (at least 1 once ready); returns the count. */
   send(data: Data, options?: WaitOptions): Promise<number> {
-    let bytes: Uint8Array;
-    try {
-      bytes = toBytes(data, "send");
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return perform(
-      this,
-      "send",
-      "write",
-      () => {
-        const stream = this.#writer("send");
-        if (stream === NOT_READY) return NOT_READY;
-        if (bytes.length === 0) return 0;
-        return stream.trySend(bytes, "send");
-      },
-      options,
-    );
+    return transfer.send(this, data, options);
   }
 
   /**
@@ -473,71 +446,12 @@ export class Socket implements Waitable {
    * accepted (they stay queued and will be sent).
    */
   sendAll(data: Data, options?: WaitOptions): Promise<void> {
-    let bytes: Uint8Array;
-    try {
-      bytes = toBytes(data, "sendAll");
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    // Fast path: with no per-call options and no write deadline, a small send that fits needs
-    // none of the policy (it cannot fail, wait or time out).
-    const stream = this.#stream;
-    if (options === undefined && this.#writeDeadline === null && !this.#closed) {
-      if (stream?.trySendSmall(bytes)) return RESOLVED;
-    }
-    const state: SendAllState = { data: bytes, sent: 0, lastWrite: 0 };
-    const attempt = (): undefined | typeof NOT_READY => {
-      const stream = this.#writer("sendAll");
-      if (stream === NOT_READY) return NOT_READY;
-      return stream.trySendAll(state, "sendAll") === NOT_READY ? NOT_READY : undefined;
-    };
-    return perform(this, "sendAll", "write", attempt, options, {
-      onError: (error) => {
-        if (typeof error === "object" && error !== null && Object.isExtensible(error)) {
-          (error as { bytesSent?: number }).bytesSent = state.sent;
-        }
-      },
-    });
+    return transfer.sendAll(this, data, options);
   }
-
-  /** The stream to write to, NOT_READY while connecting, or the error Python would raise. */
-  #writer(op: string): Stream | typeof NOT_READY {
-    const stream = this.#stream;
-    if (stream === undefined) throw new BrokenPipeError("EPIPE", { op, address: this.describe() });
-    if (stream.state === "connecting") return NOT_READY;
-    return stream;
-  }
-
-  #reader(op: string): Stream | typeof NOT_READY {
-    const stream = this.#stream;
-    if (stream === undefined) throw new SocketError("ENOTCONN", { op, address: this.describe() });
-    if (stream.state === "connecting") return NOT_READY;
-    return stream;
-  }
-
-  // --- receiving -------------------------------------------------------------------------
 
   /** Up to `bufsize` bytes; an empty Buffer only at end of stream. `flags` may be MSG_PEEK. */
   recv(bufsize: number, options?: RecvOptions): Promise<Buffer> {
-    let peek: boolean;
-    try {
-      checkSize(bufsize, "recv", "bufsize");
-      peek = checkFlags(options?.flags, "recv");
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return perform(
-      this,
-      "recv",
-      "read",
-      () => {
-        const stream = this.#reader("recv");
-        if (stream === NOT_READY) return NOT_READY;
-        if (bufsize === 0) return Buffer.alloc(0);
-        return stream.tryRecv(bufsize, peek, "recv");
-      },
-      options,
-    );
+    return transfer.recv(this, bufsize, options);
   }
 
   /** Fills `buffer` (up to `nbytes`, default its length); the count, 0 only at end of stream. */
@@ -546,47 +460,7 @@ export class Socket implements Waitable {
     nbytes?: number | RecvOptions,
     options?: RecvOptions,
   ): Promise<number> {
-    if (typeof nbytes === "object") {
-      options = nbytes;
-      nbytes = undefined;
-    }
-    let n: number;
-    let peek: boolean;
-    try {
-      if (!(buffer instanceof Uint8Array)) {
-        throw new TypeError(`recvInto(): buffer must be a Uint8Array, got ${typeName(buffer)}`);
-      }
-      n =
-        nbytes === undefined || nbytes === 0
-          ? buffer.length
-          : checkSize(nbytes, "recvInto", "nbytes");
-      if (n > buffer.length) {
-        throw new RangeError(
-          `recvInto(): nbytes ${n} is larger than the buffer (${buffer.length})`,
-        );
-      }
-      peek = checkFlags(options?.flags, "recvInto");
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    if (peek) {
-      return this.recv(n, options).then((data) => {
-        buffer.set(data);
-        return data.length;
-      });
-    }
-    return perform(
-      this,
-      "recvInto",
-      "read",
-      () => {
-        const stream = this.#reader("recvInto");
-        if (stream === NOT_READY) return NOT_READY;
-        if (n === 0) return 0;
-        return stream.tryRecvInto(buffer, n, "recvInto");
-      },
-      options,
-    );
+    return transfer.recvInto(this, buffer, nbytes, options);
   }
 
   /**
@@ -594,66 +468,42 @@ export class Socket implements Waitable {
    * left (consumed). On timeout or abort nothing is consumed.
    */
   recvExactly(n: number, options?: WaitOptions): Promise<Buffer> {
-    try {
-      checkSize(n, "recvExactly", "n");
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    if (n <= (this.#options?.rcvbuf ?? DEFAULT_RCVBUF)) {
-      return perform(
-        this,
-        "recvExactly",
-        "read",
-        () => {
-          const stream = this.#reader("recvExactly");
-          return stream === NOT_READY ? NOT_READY : stream.tryRecvExactly(n, "recvExactly");
-        },
-        options,
-      );
-    }
-    // More than the receive buffer holds: let it grow to `n` while this call waits.
-    let release: (() => void) | undefined;
-    const attempt = (): Buffer | typeof NOT_READY => {
-      const stream = this.#reader("recvExactly");
-      if (stream === NOT_READY) return NOT_READY;
-      const result = stream.tryRecvExactly(n, "recvExactly");
-      if (result === NOT_READY && release === undefined) release = stream.demand(n);
-      return result;
-    };
-    return perform(this, "recvExactly", "read", attempt, options, {
-      onSettle: () => release?.(),
-    });
+    return transfer.recvExactly(this, n, options);
   }
 
   /**
    * Bytes up to and including `delimiter`. LimitOverrunError if it is not within `maxBytes`
-   * (nothing consumed); IncompleteReadError if the stream ends first (the rest is consumed).
+   * (default 65536; nothing consumed); IncompleteReadError if the stream ends first (the rest is
+   * consumed).
    */
   recvUntil(delimiter: Data, options?: RecvUntilOptions): Promise<Buffer> {
-    let delim: Uint8Array;
-    let maxBytes: number;
-    try {
-      delim = toBytes(delimiter, "recvUntil");
-      if (delim.length === 0) throw new RangeError("recvUntil(): delimiter must not be empty");
-      maxBytes = checkSize(options?.maxBytes ?? DEFAULT_MAX_BYTES, "recvUntil", "maxBytes");
-      if (maxBytes < delim.length) {
-        throw new RangeError("recvUntil(): maxBytes must be at least the delimiter's length");
-      }
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    const scan = { from: 0 };
-    let release: (() => void) | undefined;
-    const attempt = (): Buffer | typeof NOT_READY => {
-      const stream = this.#reader("recvUntil");
-      if (stream === NOT_READY) return NOT_READY;
-      const result = stream.tryRecvUntil(delim, maxBytes, scan, "recvUntil");
-      if (result === NOT_READY && release === undefined) release = stream.demand(maxBytes);
-      return result;
-    };
-    return perform(this, "recvUntil", "read", attempt, options, {
-      onSettle: () => release?.(),
-    });
+    return transfer.recvUntil(this, delimiter, options);
+  }
+
+  /** @internal The stream to write to, NOT_READY while connecting, or the error Python raises. */
+  writer(op: string): Stream | typeof NOT_READY {
+    const stream = this.#stream;
+    if (stream === undefined) throw new BrokenPipeError("EPIPE", { op, address: this.describe() });
+    if (stream.state === "connecting") return NOT_READY;
+    return stream;
+  }
+
+  /** @internal The stream to read from, NOT_READY while connecting, or ENOTCONN. */
+  reader(op: string): Stream | typeof NOT_READY {
+    const stream = this.#stream;
+    if (stream === undefined) throw new SocketError("ENOTCONN", { op, address: this.describe() });
+    if (stream.state === "connecting") return NOT_READY;
+    return stream;
+  }
+
+  /** @internal */
+  quickWriter(): Stream | undefined {
+    return this.#closed || this.#writeDeadline !== null ? undefined : this.#stream;
+  }
+
+  /** @internal */
+  receiveBufferSize(): number {
+    return this.#options?.rcvbuf ?? DEFAULT_RCVBUF;
   }
 
   // --- the rest (synchronous) ------------------------------------------------------------
@@ -807,24 +657,4 @@ export class Socket implements Waitable {
 /** Creates a socket (Python's `socket.socket`). */
 export function socket(family: number = AF_INET, type: number = SOCK_STREAM): Socket {
   return new Socket(family, type);
-}
-
-function toBytes(data: unknown, op: string): Uint8Array {
-  if (data instanceof Uint8Array) return data;
-  if (typeof data === "string") return Buffer.from(data, "utf8");
-  throw new TypeError(`${op}(): data must be a Uint8Array or a string, got ${typeName(data)}`);
-}
-
-function checkSize(value: unknown, op: string, name: string): number {
-  if (typeof value !== "number" || !Number.isInteger(value)) {
-    throw new TypeError(`${op}(): ${name} must be an integer, got ${typeName(value)}`);
-  }
-  if (value < 0) throw new RangeError(`${op}(): ${name} must be >= 0, got ${value}`);
-  return value;
-}
-
-function checkFlags(flags: unknown, op: string): boolean {
-  if (flags === undefined || flags === 0) return false;
-  if (flags === MSG_PEEK) return true;
-  throw new SocketError("EOPNOTSUPP", { op }, `unsupported flags ${String(flags)} (only MSG_PEEK)`);
 }
