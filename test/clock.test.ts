@@ -99,3 +99,24 @@ test("a deadline far in the future is honoured through the fake wall clock", asy
   clock.advance(1);
   await assert.rejects(waiting, TimeoutError);
 });
+
+test("a process waits for a socket call's timeout and for a select timeout before it exits", async () => {
+  const { execFile } = await import("node:child_process");
+  const index = new URL("../src/index.js", import.meta.url).href;
+  const script = `
+    import { socketpair, DefaultSelector, TimeoutError } from ${JSON.stringify(index)};
+    const [a, b] = await socketpair();
+    const start = performance.now();
+    await a.recv(1, { timeout: 0.2 }).catch((e) => console.log(e instanceof TimeoutError ? "timeout" : "other"));
+    a.close(); b.close();
+    const selector = new DefaultSelector();
+    console.log((await selector.select(0.2)).length);
+    console.log(performance.now() - start >= 400 ? "waited" : "early");
+  `;
+  const stdout = await new Promise<string>((resolve, reject) => {
+    execFile(process.execPath, ["--input-type=module", "-e", script], (error, out) =>
+      error ? reject(error) : resolve(out),
+    );
+  });
+  assert.deepEqual(stdout.trim().split("\n"), ["timeout", "0", "waited"]);
+});

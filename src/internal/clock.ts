@@ -5,8 +5,10 @@
  * The scheduler keeps every pending expiry in one binary heap behind ONE runtime timer. A call
  * that waits adds an entry and removes it when it finishes; the runtime timer is only re-armed
  * when a new entry expires before the armed one, so a hot loop of calls that all carry the same
- * timeout creates no timer per call. When the heap is empty the timer is unref'd rather than
- * cleared, so it neither keeps the process alive nor costs a re-arm on the next call.
+ * timeout creates no timer per call. The timer keeps the process alive only while an entry asks
+ * for it (`keepAlive`): a socket call that waits is kept alive by its own I/O (a reading socket,
+ * a write or connect request, a listening server), so it does not ask, and the hot path never
+ * toggles the timer's ref count. When the heap is empty the timer is left armed, unref'd.
  */
 
 /** The clock and timer primitives sockit uses; swap them in tests with {@link setClock}. */
@@ -37,17 +39,24 @@ const systemClock: Clock = {
   clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
 
-/** A pending expiry. `at` is monotonic ms; `index` is its heap slot (−1 once removed). */
+/**
+ * A pending expiry. `at` is monotonic ms; `index` is its heap slot (−1 when not in the heap);
+ * `keepAlive` says whether it must keep the process alive until it fires.
+ */
 export interface Expiry {
   at: number;
   index: number;
-  readonly fire: () => void;
+  readonly keepAlive: boolean;
+  fire(): void;
 }
 
 let clock: Clock = systemClock;
 const heap: Expiry[] = [];
 let timer: TimerHandle | undefined;
 let armedAt = Number.POSITIVE_INFINITY;
+/** Entries in the heap with `keepAlive`, and whether the timer is ref'd for them. */
+let keptAlive = 0;
+let refed = false;
 
 /** The clock in use. */
 export function getClock(): Clock {
@@ -71,14 +80,24 @@ export function wallToMonotonic(epochMs: number): number {
   return epochMs - clock.wallNow() + clock.now();
 }
 
-/** Calls `fire` once the monotonic clock reaches `at` (never earlier); returns a handle for {@link cancel}. */
-export function schedule(at: number, fire: () => void): Expiry {
-  const entry: Expiry = { at, index: heap.length, fire };
+/**
+ * Calls `fire` once the monotonic clock reaches `at` (never earlier); returns a handle for
+ * {@link cancel}. By default the wait keeps the process alive.
+ */
+export function schedule(at: number, fire: () => void, keepAlive = true): Expiry {
+  const entry: Expiry = { at, index: -1, keepAlive, fire };
+  insert(entry);
+  return entry;
+}
+
+/** Adds an entry (an object that is its own heap entry, to avoid allocating one). */
+export function insert(entry: Expiry): void {
+  entry.index = heap.length;
   heap.push(entry);
   up(entry.index);
-  if (at < armedAt) arm();
-  else timer?.ref?.();
-  return entry;
+  if (entry.keepAlive) keptAlive++;
+  if (entry.at < armedAt) arm();
+  else updateRef();
 }
 
 /** Moves an entry to a new expiry time. */
@@ -103,7 +122,16 @@ export function cancel(entry: Expiry): void {
     up(i);
     down(last.index);
   }
-  if (heap.length === 0) timer?.unref?.();
+  if (entry.keepAlive && --keptAlive === 0) updateRef();
+}
+
+/** Refs the runtime timer while some entry must keep the process alive, unrefs it otherwise. */
+function updateRef(): void {
+  const want = keptAlive > 0;
+  if (timer === undefined || want === refed) return;
+  refed = want;
+  if (want) timer.ref?.();
+  else timer.unref?.();
 }
 
 /** How many expiries are pending (tests). */
@@ -118,6 +146,8 @@ function arm(): void {
   const delay = Math.min(Math.max(Math.ceil(first.at - clock.now()), 1), MAX_TIMER_MS);
   armedAt = clock.now() + delay;
   timer = clock.setTimer(onTimer, delay);
+  refed = true;
+  updateRef();
 }
 
 function disarm(): void {

@@ -18,7 +18,7 @@
  */
 
 import { BlockingIOError, SocketError, TimeoutError } from "../errors.js";
-import { cancel, type Expiry, now, reschedule, schedule } from "./clock.js";
+import { cancel, type Expiry, insert, now, reschedule } from "./clock.js";
 
 /** Returned by an attempt that is not ready and consumed nothing. */
 export const NOT_READY: unique symbol = Symbol("not ready");
@@ -123,11 +123,15 @@ export function perform<T>(
  * the socket's waiter list, in the timer heap if it has a timeout or deadline, and listening to
  * its abort signal if it has one.
  */
-class PendingCall<T> implements Waiter {
+class PendingCall<T> implements Waiter, Expiry {
   readonly promise: Promise<T>;
+  /** Expiry fields: the call is its own timer-heap entry. */
+  at = Number.POSITIVE_INFINITY;
+  index = -1;
+  /** The socket's I/O keeps the process alive while a call waits (see clock.ts). */
+  readonly keepAlive = false;
   #resolve!: (value: T) => void;
   #reject!: (error: unknown) => void;
-  #expiry: Expiry | undefined;
   #settled = false;
 
   constructor(
@@ -144,8 +148,8 @@ class PendingCall<T> implements Waiter {
       this.#reject = reject;
     });
     target.addWaiter(direction, this);
-    const at = this.#expiresAt();
-    if (at !== Number.POSITIVE_INFINITY) this.#expiry = schedule(at, () => this.#expire());
+    this.at = this.#expiresAt();
+    if (this.at !== Number.POSITIVE_INFINITY) insert(this);
     signal?.addEventListener("abort", this, { once: true });
   }
 
@@ -174,14 +178,15 @@ class PendingCall<T> implements Waiter {
       this.#expire();
       return;
     }
-    if (this.#expiry === undefined) {
-      if (at !== Number.POSITIVE_INFINITY) this.#expiry = schedule(at, () => this.#expire());
-    } else if (at === Number.POSITIVE_INFINITY) {
-      cancel(this.#expiry);
-      this.#expiry = undefined;
-    } else {
-      reschedule(this.#expiry, at);
-    }
+    if (this.index >= 0 && at === Number.POSITIVE_INFINITY) cancel(this);
+    else if (this.index >= 0) reschedule(this, at);
+    this.at = at;
+    if (this.index < 0 && at !== Number.POSITIVE_INFINITY) insert(this);
+  }
+
+  /** Called by the timer heap when the timeout or deadline is reached. */
+  fire(): void {
+    this.#expire();
   }
 
   /** The abort signal's listener (an EventListener object, so no closure is needed). */
@@ -206,7 +211,7 @@ class PendingCall<T> implements Waiter {
       const i = list.indexOf(this);
       if (i >= 0) list.splice(i, 1);
     }
-    if (this.#expiry !== undefined) cancel(this.#expiry);
+    if (this.index >= 0) cancel(this);
     this.signal?.removeEventListener("abort", this);
     this.hooks?.onSettle?.();
   }
