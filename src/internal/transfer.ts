@@ -9,7 +9,7 @@ import { MSG_PEEK } from "../constants.js";
 import { SocketError } from "../errors.js";
 import type { Data, RecvOptions, RecvUntilOptions } from "../socket.js";
 import type { SendAllState, Stream } from "./stream.js";
-import { NOT_READY, perform, type Waitable, type WaitOptions } from "./wait.js";
+import { NOT_READY, perform, performWith, type Waitable, type WaitOptions } from "./wait.js";
 
 /** What the operations need from a socket beyond the wait policy. */
 export interface Transferring extends Waitable {
@@ -24,6 +24,18 @@ export interface Transferring extends Waitable {
 }
 
 const DEFAULT_MAX_BYTES = 65536;
+
+// The hot attempts as plain functions of (socket, argument): a waiting call allocates no closure.
+function tryRecvExactly(sock: Transferring, n: number): Buffer | typeof NOT_READY {
+  const stream = sock.reader("recvExactly");
+  return stream === NOT_READY ? NOT_READY : stream.tryRecvExactly(n, "recvExactly");
+}
+
+function tryRecv(sock: Transferring, bufsize: number): Buffer | typeof NOT_READY {
+  const stream = sock.reader("recv");
+  if (stream === NOT_READY) return NOT_READY;
+  return bufsize === 0 ? Buffer.alloc(0) : stream.tryRecv(bufsize, false, "recv");
+}
 const RESOLVED: Promise<void> = Promise.resolve();
 
 /** Sends as many bytes as the send buffer has room for (at least 1 once ready); returns the count. */
@@ -89,6 +101,7 @@ export function recv(sock: Transferring, bufsize: number, options?: RecvOptions)
   } catch (error) {
     return Promise.reject(error);
   }
+  if (!peek) return performWith(sock, "recv", "read", tryRecv, bufsize, options);
   return perform(
     sock,
     "recv",
@@ -96,8 +109,7 @@ export function recv(sock: Transferring, bufsize: number, options?: RecvOptions)
     () => {
       const stream = sock.reader("recv");
       if (stream === NOT_READY) return NOT_READY;
-      if (bufsize === 0) return Buffer.alloc(0);
-      return stream.tryRecv(bufsize, peek, "recv");
+      return bufsize === 0 ? Buffer.alloc(0) : stream.tryRecv(bufsize, true, "recv");
     },
     options,
   );
@@ -162,16 +174,7 @@ export function recvExactly(sock: Transferring, n: number, options?: WaitOptions
     return Promise.reject(error);
   }
   if (n <= sock.receiveBufferSize()) {
-    return perform(
-      sock,
-      "recvExactly",
-      "read",
-      () => {
-        const stream = sock.reader("recvExactly");
-        return stream === NOT_READY ? NOT_READY : stream.tryRecvExactly(n, "recvExactly");
-      },
-      options,
-    );
+    return performWith(sock, "recvExactly", "read", tryRecvExactly, n, options);
   }
   // More than the receive buffer holds: let it grow to `n` while this call waits.
   let release: (() => void) | undefined;

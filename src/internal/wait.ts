@@ -26,6 +26,9 @@ export const NOT_READY: unique symbol = Symbol("not ready");
 /** One try of an operation. */
 export type Attempt<T> = () => T | typeof NOT_READY;
 
+/** One try of an operation as a plain function of the socket and one argument (no closure). */
+export type AttemptWith<W, A, T> = (target: W, arg: A) => T | typeof NOT_READY;
+
 /** Which way an operation goes; deadlines and wake-ups are per direction. */
 export type Direction = "read" | "write";
 
@@ -94,6 +97,26 @@ export function perform<T>(
   options?: WaitOptions,
   hooks?: PerformHooks,
 ): Promise<T> {
+  return performWith(target, op, direction, callAttempt<T>, attempt, options, hooks);
+}
+
+function callAttempt<T>(_target: Waitable, attempt: Attempt<T>): T | typeof NOT_READY {
+  return attempt();
+}
+
+/**
+ * `perform` for hot paths: `attempt(target, arg)` is a plain function, so a call that has to
+ * wait allocates no closure. This is the policy; `perform` is a thin wrapper.
+ */
+export function performWith<W extends Waitable, A, T>(
+  target: W,
+  op: string,
+  direction: Direction,
+  attempt: AttemptWith<W, A, T>,
+  arg: A,
+  options?: WaitOptions,
+  hooks?: PerformHooks,
+): Promise<T> {
   try {
     if (target.closed) throw closedError(op, target);
     const signal = options?.signal;
@@ -101,7 +124,7 @@ export function perform<T>(
     const deadline = target.deadline(direction);
     if (deadline !== null && deadline <= now()) throw timeoutError(op, target);
     const timeout = options?.timeout === undefined ? target.timeout : checkTimeout(options.timeout);
-    const result = attempt();
+    const result = attempt(target, arg);
     if (result !== NOT_READY) return Promise.resolve(result);
     if (timeout === 0) {
       throw new BlockingIOError(hooks?.notReadyCode ?? "EAGAIN", {
@@ -110,7 +133,7 @@ export function perform<T>(
       });
     }
     const timeoutAt = timeout === null ? Number.POSITIVE_INFINITY : now() + timeout * 1000;
-    const call = new PendingCall(target, op, direction, attempt, timeoutAt, signal, hooks);
+    const call = new PendingCall(target, op, direction, attempt, arg, timeoutAt, signal, hooks);
     return call.promise;
   } catch (error) {
     hooks?.onError?.(error);
@@ -123,22 +146,21 @@ export function perform<T>(
  * the socket's waiter list, in the timer heap if it has a timeout or deadline, and listening to
  * its abort signal if it has one.
  */
-class PendingCall<T> implements Waiter, Expiry {
+class PendingCall<W extends Waitable, A, T> implements Waiter, Expiry {
   readonly promise: Promise<T>;
   /** Expiry fields: the call is its own timer-heap entry. */
   at = Number.POSITIVE_INFINITY;
   index = -1;
-  /** The socket's I/O keeps the process alive while a call waits (see clock.ts). */
-  readonly keepAlive = false;
   #resolve!: (value: T) => void;
   #reject!: (error: unknown) => void;
   #settled = false;
 
   constructor(
-    readonly target: Waitable,
+    readonly target: W,
     readonly op: string,
     readonly direction: Direction,
-    readonly attempt: Attempt<T>,
+    readonly attempt: AttemptWith<W, A, T>,
+    readonly arg: A,
     readonly timeoutAt: number,
     readonly signal: AbortSignal | undefined,
     readonly hooks: PerformHooks | undefined,
@@ -161,7 +183,7 @@ class PendingCall<T> implements Waiter, Expiry {
     }
     let result: T | typeof NOT_READY;
     try {
-      result = this.attempt();
+      result = this.attempt(this.target, this.arg);
     } catch (error) {
       this.#fail(error, false);
       return;
@@ -182,6 +204,11 @@ class PendingCall<T> implements Waiter, Expiry {
     else if (this.index >= 0) reschedule(this, at);
     this.at = at;
     if (this.index < 0 && at !== Number.POSITIVE_INFINITY) insert(this);
+  }
+
+  /** The socket's I/O keeps the process alive while a call waits (see clock.ts). */
+  get keepAlive(): boolean {
+    return false;
   }
 
   /** Called by the timer heap when the timeout or deadline is reached. */
