@@ -70,7 +70,7 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** A running python3 script; `lines()` yields its stdout lines. */
+/** A running peer process (a python3 script or a Node.js program). */
 export interface PythonPeer {
   child: ChildProcess;
   /** The first line the script printed (e.g. its port). */
@@ -82,9 +82,12 @@ export interface PythonPeer {
 
 /** Runs `python3 -c script args…`. */
 export function python(script: string, args: string[] = [], input?: Uint8Array): PythonPeer {
-  const child = spawn("python3", ["-u", "-c", script, ...args], {
-    stdio: ["pipe", "pipe", "pipe"],
-  });
+  return peer("python3", ["-u", "-c", script, ...args], input);
+}
+
+/** Runs `command args…` as a peer: stdout collected as latin1, its first line awaitable. */
+export function peer(command: string, args: string[], input?: Uint8Array): PythonPeer {
+  const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout.setEncoding("latin1");

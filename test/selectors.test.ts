@@ -27,7 +27,7 @@ import {
 } from "../src/index.js";
 import { type Clock, pendingExpiries, setClock, type TimerHandle } from "../src/internal/clock.js";
 import { READINESS, type Readiness } from "../src/internal/observe.js";
-import { checkLeaks, python, tcpPair } from "./helpers.js";
+import { checkLeaks, type PythonPeer, peer, python, tcpPair } from "./helpers.js";
 
 checkLeaks();
 
@@ -730,35 +730,9 @@ const PY_CLIENT = readFileSync(
 );
 const MESSAGES = ["It will be repeated.", "This is the message.  ", "x".repeat(100_000)];
 
-interface Run {
-  child: ChildProcess;
-  firstLine: Promise<string>;
-  done(): Promise<{ code: number | null; stdout: string }>;
-}
-
-function node(script: string, args: string[]): Run {
-  const child = spawn(process.execPath, [script, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  child.stdout.setEncoding("latin1");
-  child.stderr.resume();
-  let resolveFirst: (line: string) => void = () => {};
-  const firstLine = new Promise<string>((resolve) => {
-    resolveFirst = resolve;
-  });
-  child.stdout.on("data", (chunk: string) => {
-    stdout += chunk;
-    const nl = stdout.indexOf("\n");
-    if (nl >= 0) resolveFirst(stdout.slice(0, nl));
-  });
-  const exited = once(child, "exit") as Promise<[number | null]>;
-  return {
-    child,
-    firstLine,
-    async done() {
-      const [code] = await exited;
-      return { code, stdout };
-    },
-  };
+/** Runs a compiled example as a peer process. */
+function node(script: string, args: string[]): PythonPeer {
+  return peer(process.execPath, [script, ...args], new Uint8Array(0));
 }
 
 /** The port from a server's `listening on HOST PORT` line. */
@@ -769,7 +743,7 @@ async function portOf(server: { firstLine: Promise<string> }): Promise<string> {
 }
 
 /** Stops a server with SIGTERM and checks that it shut down cleanly. */
-async function stop(server: { child: ChildProcess; done(): Promise<{ code: number | null }> }) {
+async function stop(server: PythonPeer) {
   server.child.kill("SIGTERM");
   assert.equal((await server.done()).code, 0);
 }
@@ -779,7 +753,8 @@ describe("the selectors echo examples", () => {
     const server = node(SERVER, ["127.0.0.1", "0", "--quiet"]);
     try {
       const client = node(CLIENT, ["127.0.0.1", await portOf(server), ...MESSAGES]);
-      assert.deepEqual(await client.done(), { code: 0, stdout: MESSAGES.join("") });
+      const { code, stdout } = await client.done();
+      assert.deepEqual({ code, stdout }, { code: 0, stdout: MESSAGES.join("") });
     } finally {
       await stop(server);
     }
@@ -800,7 +775,8 @@ describe("the selectors echo examples", () => {
     const server = python(PY_SERVER, ["127.0.0.1", "0"]);
     try {
       const client = node(CLIENT, ["127.0.0.1", await portOf(server), ...MESSAGES]);
-      assert.deepEqual(await client.done(), { code: 0, stdout: MESSAGES.join("") });
+      const { code, stdout } = await client.done();
+      assert.deepEqual({ code, stdout }, { code: 0, stdout: MESSAGES.join("") });
     } finally {
       await stop(server);
     }
