@@ -14,9 +14,8 @@
 
 import * as net from "node:net";
 import { type Endpoint, formatAddress } from "../address.js";
-import { BrokenPipeError, IncompleteReadError, LimitOverrunError, socketError } from "../errors.js";
+import { socketError } from "../errors.js";
 import { RecvBuffer } from "./recv-buffer.js";
-import { NOT_READY } from "./wait.js";
 
 /** Method keys of a {@link ReadinessSink} (symbols, so a Socket can be one without new API). */
 export const READABLE: unique symbol = Symbol("sockit.readable");
@@ -49,15 +48,6 @@ export interface LocalName {
 interface PendingError {
   readonly code: string;
   readonly cause: unknown;
-}
-
-/** Progress of one `sendAll`, kept between attempts. */
-export interface SendAllState {
-  readonly data: Uint8Array;
-  /** Bytes handed to Node (accepted). */
-  sent: number;
-  /** Write sequence number of the last chunk, to know when the kernel took it. */
-  lastWrite: number;
 }
 
 export class Stream {
@@ -250,8 +240,8 @@ export class Stream {
     return limit;
   }
 
-  /** Starts reading from the kernel again if the buffer has room. */
-  #refill(): void {
+  /** Starts reading from the kernel again if the buffer has room (after a read consumed). */
+  refill(): void {
     if (this.#paused && this.rx.length < this.#limit() && !this.socket.destroyed) {
       this.#paused = false;
       this.socket.resume();
@@ -263,7 +253,7 @@ export class Stream {
     this.#demands ??= [];
     const demands = this.#demands;
     demands.push(bytes);
-    this.#refill();
+    this.refill();
     return () => {
       const i = demands.indexOf(bytes);
       if (i >= 0) demands.splice(i, 1);
@@ -295,131 +285,8 @@ export class Stream {
     return this.pending !== null || this.writeShut || this.socket.writableLength < this.sndbuf;
   }
 
-  tryRecv(n: number, peek: boolean, op: string): Buffer | typeof NOT_READY {
-    const rx = this.rx;
-    if (rx.length > 0) {
-      if (peek) return rx.peek(n);
-      const out = rx.read(n);
-      this.#refill();
-      return out;
-    }
-    if (this.pending !== null) throw this.takeError(op);
-    if (this.eof) return EMPTY;
-    return NOT_READY;
-  }
-
-  tryRecvInto(target: Uint8Array, n: number, op: string): number | typeof NOT_READY {
-    const rx = this.rx;
-    if (rx.length > 0) {
-      const count = rx.readInto(target, 0, n);
-      this.#refill();
-      return count;
-    }
-    if (this.pending !== null) throw this.takeError(op);
-    if (this.eof) return 0;
-    return NOT_READY;
-  }
-
-  tryRecvExactly(n: number, op: string): Buffer | typeof NOT_READY {
-    const rx = this.rx;
-    if (rx.length >= n) {
-      const out = rx.read(n);
-      this.#refill();
-      return out;
-    }
-    if (this.pending !== null) throw this.takeError(op);
-    if (this.eof) {
-      const partial = rx.read(rx.length);
-      throw new IncompleteReadError(partial, n, { op, address: this.label });
-    }
-    return NOT_READY;
-  }
-
-  /** `from` carries the scan position between attempts so bytes are searched once. */
-  tryRecvUntil(
-    delimiter: Uint8Array,
-    maxBytes: number,
-    scan: { from: number },
-    op: string,
-  ): Buffer | typeof NOT_READY {
-    const rx = this.rx;
-    const at = rx.indexOf(delimiter, scan.from);
-    if (at >= 0) {
-      const end = at + delimiter.length;
-      if (end > maxBytes) throw new LimitOverrunError(at, maxBytes, { op, address: this.label });
-      const out = rx.read(end);
-      this.#refill();
-      return out;
-    }
-    if (rx.length >= maxBytes) {
-      throw new LimitOverrunError(rx.length, maxBytes, { op, address: this.label });
-    }
-    scan.from = Math.max(0, rx.length - delimiter.length + 1);
-    if (this.pending !== null) throw this.takeError(op);
-    if (this.eof) {
-      const partial = rx.read(rx.length);
-      throw new IncompleteReadError(partial, null, { op, address: this.label });
-    }
-    return NOT_READY;
-  }
-
-  #checkWritable(op: string): void {
-    if (this.pending !== null) throw this.takeError(op);
-    if (this.writeShut || this.socket.destroyed) {
-      throw new BrokenPipeError("EPIPE", { op, address: this.label });
-    }
-  }
-
-  /** Accepts as many bytes as the send buffer has room for (a copy), at least 1. */
-  trySend(data: Uint8Array, op: string): number | typeof NOT_READY {
-    this.#checkWritable(op);
-    const room = this.sndbuf - this.socket.writableLength;
-    if (room <= 0) return NOT_READY;
-    const n = Math.min(room, data.length);
-    this.#write(Buffer.from(data.subarray(0, n)));
-    return n;
-  }
-
-  /**
-   * The common case of `sendAll`, tried before the wait policy: a small `data` that fits in the
-   * send buffer of an open, healthy stream is copied in. False means "take the general path".
-   */
-  trySendSmall(data: Uint8Array): boolean {
-    if (this.pending !== null || this.writeShut || this.state !== "open") return false;
-    const socket = this.socket;
-    if (data.length > SMALL_WRITE || socket.destroyed) return false;
-    if (socket.writableLength + data.length > this.sndbuf) return false;
-    this.#writeCopy(data);
-    return true;
-  }
-
-  /** Hands `data` to Node as the send buffer makes room; done once the kernel took it all. */
-  trySendAll(state: SendAllState, op: string): number | typeof NOT_READY {
-    this.#checkWritable(op);
-    const { data } = state;
-    if (
-      state.sent === 0 &&
-      data.length <= SMALL_WRITE &&
-      this.socket.writableLength + data.length <= this.sndbuf
-    ) {
-      // Small: copy it into the send buffer and be done (the kernel takes it this tick).
-      this.#writeCopy(data);
-      state.sent = data.length;
-      return state.sent;
-    }
-    while (state.sent < data.length) {
-      const room = this.sndbuf - this.socket.writableLength;
-      if (room <= 0) return NOT_READY;
-      const n = Math.min(room, data.length - state.sent);
-      // Lent, not copied: the call returns only once the kernel has these bytes.
-      state.lastWrite = this.#write(data.subarray(state.sent, state.sent + n));
-      state.sent += n;
-    }
-    if (this.socket.writableLength === 0 || this.#written >= state.lastWrite) return state.sent;
-    return NOT_READY;
-  }
-
-  #write(chunk: Uint8Array): number {
+  /** Lends `chunk` to Node; returns its write sequence number (see {@link written}). */
+  write(chunk: Uint8Array): number {
     this.socket.write(chunk, this.#afterWrite);
     return ++this.#writes;
   }
@@ -428,19 +295,24 @@ export class Stream {
    * Writes a copy. Copies made in one tick are corked together and leave in one `writev` at the
    * end of the tick, so many small messages cost one system call.
    */
-  #writeCopy(data: Uint8Array): void {
+  writeCopy(data: Uint8Array): void {
     if (!this.#corked) {
       this.#corked = true;
       this.socket.cork();
       process.nextTick(uncork, this);
     }
-    this.#write(Buffer.from(data));
+    this.write(Buffer.from(data));
   }
 
-  /** Ends the tick's cork (see #writeCopy). */
+  /** Ends the tick's cork (see writeCopy). */
   static uncork(stream: Stream): void {
     stream.#corked = false;
     if (!stream.socket.destroyed) stream.socket.uncork();
+  }
+
+  /** How many lent writes Node has completed, in order. */
+  get written(): number {
+    return this.#written;
   }
 
   #afterWrite = (error?: Error | null): void => {
@@ -497,7 +369,7 @@ export class Stream {
   }
 }
 
-const EMPTY = Buffer.alloc(0);
+const _EMPTY = Buffer.alloc(0);
 
 /** Where a net.Socket keeps its Stream, for the shared listeners. */
 const OWNER: unique symbol = Symbol("sockit.stream");

@@ -8,7 +8,17 @@ import { typeName } from "../address.js";
 import { MSG_PEEK } from "../constants.js";
 import { SocketError } from "../errors.js";
 import type { Data, RecvOptions, RecvUntilOptions } from "../socket.js";
-import type { SendAllState, Stream } from "./stream.js";
+import {
+  recvExactlyFrom,
+  recvSome,
+  recvSomeInto,
+  recvUntilFrom,
+  type SendAllState,
+  sendAllSome,
+  sendSmall,
+  sendSome,
+} from "./attempts.js";
+import type { Stream } from "./stream.js";
 import { NOT_READY, perform, performWith, type Waitable, type WaitOptions } from "./wait.js";
 
 /** What the operations need from a socket beyond the wait policy. */
@@ -28,15 +38,20 @@ const DEFAULT_MAX_BYTES = 65536;
 // The hot attempts as plain functions of (socket, argument): a waiting call allocates no closure.
 function tryRecvExactly(sock: Transferring, n: number): Buffer | typeof NOT_READY {
   const stream = sock.reader("recvExactly");
-  return stream === NOT_READY ? NOT_READY : stream.tryRecvExactly(n, "recvExactly");
+  return stream === NOT_READY ? NOT_READY : recvExactlyFrom(stream, n, "recvExactly");
 }
 
 function tryRecv(sock: Transferring, bufsize: number): Buffer | typeof NOT_READY {
   const stream = sock.reader("recv");
   if (stream === NOT_READY) return NOT_READY;
-  return bufsize === 0 ? Buffer.alloc(0) : stream.tryRecv(bufsize, false, "recv");
+  return bufsize === 0 ? Buffer.alloc(0) : recvSome(stream, bufsize, false, "recv");
 }
 const RESOLVED: Promise<void> = Promise.resolve();
+
+function quickSend(sock: Transferring, bytes: Uint8Array): boolean {
+  const stream = sock.quickWriter();
+  return stream !== undefined && sendSmall(stream, bytes);
+}
 
 /** Sends as many bytes as the send buffer has room for (at least 1 once ready); returns the count. */
 export function send(sock: Transferring, data: Data, options?: WaitOptions): Promise<number> {
@@ -54,7 +69,7 @@ export function send(sock: Transferring, data: Data, options?: WaitOptions): Pro
       const stream = sock.writer("send");
       if (stream === NOT_READY) return NOT_READY;
       if (bytes.length === 0) return 0;
-      return stream.trySend(bytes, "send");
+      return sendSome(stream, bytes, "send");
     },
     options,
   );
@@ -76,12 +91,12 @@ export function sendAll(sock: Transferring, data: Data, options?: WaitOptions): 
   }
   // Fast path: with no per-call options and no write deadline, a small send that fits needs
   // none of the policy (it cannot fail, wait or time out).
-  if (options === undefined && sock.quickWriter()?.trySendSmall(bytes)) return RESOLVED;
+  if (options === undefined && quickSend(sock, bytes)) return RESOLVED;
   const state: SendAllState = { data: bytes, sent: 0, lastWrite: 0 };
   const attempt = (): undefined | typeof NOT_READY => {
     const stream = sock.writer("sendAll");
     if (stream === NOT_READY) return NOT_READY;
-    return stream.trySendAll(state, "sendAll") === NOT_READY ? NOT_READY : undefined;
+    return sendAllSome(stream, state, "sendAll") === NOT_READY ? NOT_READY : undefined;
   };
   return perform(sock, "sendAll", "write", attempt, options, {
     onError: (error) => {
@@ -109,7 +124,7 @@ export function recv(sock: Transferring, bufsize: number, options?: RecvOptions)
     () => {
       const stream = sock.reader("recv");
       if (stream === NOT_READY) return NOT_READY;
-      return bufsize === 0 ? Buffer.alloc(0) : stream.tryRecv(bufsize, true, "recv");
+      return bufsize === 0 ? Buffer.alloc(0) : recvSome(stream, bufsize, true, "recv");
     },
     options,
   );
@@ -157,7 +172,7 @@ export function recvInto(
       const stream = sock.reader("recvInto");
       if (stream === NOT_READY) return NOT_READY;
       if (n === 0) return 0;
-      return stream.tryRecvInto(buffer, n, "recvInto");
+      return recvSomeInto(stream, buffer, n, "recvInto");
     },
     options,
   );
@@ -181,7 +196,7 @@ export function recvExactly(sock: Transferring, n: number, options?: WaitOptions
   const attempt = (): Buffer | typeof NOT_READY => {
     const stream = sock.reader("recvExactly");
     if (stream === NOT_READY) return NOT_READY;
-    const result = stream.tryRecvExactly(n, "recvExactly");
+    const result = recvExactlyFrom(stream, n, "recvExactly");
     if (result === NOT_READY && release === undefined) release = stream.demand(n);
     return result;
   };
@@ -216,7 +231,7 @@ export function recvUntil(
   const attempt = (): Buffer | typeof NOT_READY => {
     const stream = sock.reader("recvUntil");
     if (stream === NOT_READY) return NOT_READY;
-    const result = stream.tryRecvUntil(delim, maxBytes, scan, "recvUntil");
+    const result = recvUntilFrom(stream, delim, maxBytes, scan, "recvUntil");
     if (result === NOT_READY && release === undefined) release = stream.demand(maxBytes);
     return result;
   };

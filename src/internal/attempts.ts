@@ -1,0 +1,166 @@
+/**
+ * The attempts: each operation tried once on a Stream's buffers, as `wait.ts` runs them. An
+ * attempt returns its result, throws, or returns NOT_READY having consumed nothing, so a timeout,
+ * an abort or a non-blocking miss never loses data. Reads see buffered data first, then the
+ * pending error, then end of stream, as Linux's `recv` does.
+ */
+
+import { BrokenPipeError, IncompleteReadError, LimitOverrunError } from "../errors.js";
+import { SMALL_WRITE, type Stream } from "./stream.js";
+import { NOT_READY } from "./wait.js";
+
+/** Progress of one `sendAll`, kept between attempts. */
+export interface SendAllState {
+  readonly data: Uint8Array;
+  /** Bytes handed to Node (accepted). */
+  sent: number;
+  /** Write sequence number of the last chunk, to know when the kernel took it. */
+  lastWrite: number;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** Up to `n` bytes (a copy if `peek`); empty at end of stream. */
+export function recvSome(
+  stream: Stream,
+  n: number,
+  peek: boolean,
+  op: string,
+): Buffer | typeof NOT_READY {
+  const rx = stream.rx;
+  if (rx.length > 0) {
+    if (peek) return rx.peek(n);
+    const out = rx.read(n);
+    stream.refill();
+    return out;
+  }
+  if (stream.pending !== null) throw stream.takeError(op);
+  if (stream.eof) return EMPTY;
+  return NOT_READY;
+}
+
+/** Up to `n` bytes into `target`; 0 at end of stream. */
+export function recvSomeInto(
+  stream: Stream,
+  target: Uint8Array,
+  n: number,
+  op: string,
+): number | typeof NOT_READY {
+  const rx = stream.rx;
+  if (rx.length > 0) {
+    const count = rx.readInto(target, 0, n);
+    stream.refill();
+    return count;
+  }
+  if (stream.pending !== null) throw stream.takeError(op);
+  if (stream.eof) return 0;
+  return NOT_READY;
+}
+
+/** Exactly `n` bytes, or IncompleteReadError with what was left at end of stream. */
+export function recvExactlyFrom(stream: Stream, n: number, op: string): Buffer | typeof NOT_READY {
+  const rx = stream.rx;
+  if (rx.length >= n) {
+    const out = rx.read(n);
+    stream.refill();
+    return out;
+  }
+  if (stream.pending !== null) throw stream.takeError(op);
+  if (stream.eof) {
+    const partial = rx.read(rx.length);
+    throw new IncompleteReadError(partial, n, { op, address: stream.label });
+  }
+  return NOT_READY;
+}
+
+/**
+ * Bytes up to and including `delimiter`; `scan.from` carries the scan position between attempts
+ * so bytes are searched once.
+ */
+export function recvUntilFrom(
+  stream: Stream,
+  delimiter: Uint8Array,
+  maxBytes: number,
+  scan: { from: number },
+  op: string,
+): Buffer | typeof NOT_READY {
+  const rx = stream.rx;
+  const at = rx.indexOf(delimiter, scan.from);
+  if (at >= 0) {
+    const end = at + delimiter.length;
+    if (end > maxBytes) throw new LimitOverrunError(at, maxBytes, { op, address: stream.label });
+    const out = rx.read(end);
+    stream.refill();
+    return out;
+  }
+  if (rx.length >= maxBytes) {
+    throw new LimitOverrunError(rx.length, maxBytes, { op, address: stream.label });
+  }
+  scan.from = Math.max(0, rx.length - delimiter.length + 1);
+  if (stream.pending !== null) throw stream.takeError(op);
+  if (stream.eof) {
+    const partial = rx.read(rx.length);
+    throw new IncompleteReadError(partial, null, { op, address: stream.label });
+  }
+  return NOT_READY;
+}
+
+function checkWritable(stream: Stream, op: string): void {
+  if (stream.pending !== null) throw stream.takeError(op);
+  if (stream.writeShut || stream.socket.destroyed) {
+    throw new BrokenPipeError("EPIPE", { op, address: stream.label });
+  }
+}
+
+/** Accepts as many bytes as the send buffer has room for (a copy), at least 1. */
+export function sendSome(stream: Stream, data: Uint8Array, op: string): number | typeof NOT_READY {
+  checkWritable(stream, op);
+  const room = stream.sndbuf - stream.socket.writableLength;
+  if (room <= 0) return NOT_READY;
+  const n = Math.min(room, data.length);
+  stream.write(Buffer.from(data.subarray(0, n)));
+  return n;
+}
+
+/**
+ * The common case of `sendAll`, tried before the wait policy: a small `data` that fits in the
+ * send buffer of an open, healthy stream is copied in. False means "take the general path".
+ */
+export function sendSmall(stream: Stream, data: Uint8Array): boolean {
+  if (stream.pending !== null || stream.writeShut || stream.state !== "open") return false;
+  const socket = stream.socket;
+  if (data.length > SMALL_WRITE || socket.destroyed) return false;
+  if (socket.writableLength + data.length > stream.sndbuf) return false;
+  stream.writeCopy(data);
+  return true;
+}
+
+/** Hands `data` to Node as the send buffer makes room; done once the kernel took it all. */
+export function sendAllSome(
+  stream: Stream,
+  state: SendAllState,
+  op: string,
+): number | typeof NOT_READY {
+  checkWritable(stream, op);
+  const { data } = state;
+  if (
+    state.sent === 0 &&
+    data.length <= SMALL_WRITE &&
+    stream.socket.writableLength + data.length <= stream.sndbuf
+  ) {
+    // Small: copy it into the send buffer and be done (the kernel takes it this tick).
+    stream.writeCopy(data);
+    state.sent = data.length;
+    return state.sent;
+  }
+  while (state.sent < data.length) {
+    const room = stream.sndbuf - stream.socket.writableLength;
+    if (room <= 0) return NOT_READY;
+    const n = Math.min(room, data.length - state.sent);
+    // Lent, not copied: the call returns only once the kernel has these bytes.
+    state.lastWrite = stream.write(data.subarray(state.sent, state.sent + n));
+    state.sent += n;
+  }
+  if (stream.socket.writableLength === 0 || stream.written >= state.lastWrite) return state.sent;
+  return NOT_READY;
+}
