@@ -9,6 +9,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
+/** Help text of `sockit bench`. */
 export const BENCH_USAGE = `usage: sockit bench [--quick] [--json] [--reps N] [FILTER…]
 
 Runs the benchmarks side by side with their baselines (node:net, promise-socket, CPython…)

@@ -19,6 +19,7 @@ import {
   TimeoutError,
 } from "../index.js";
 
+/** Help text of `sockit connect`. */
 export const CONNECT_USAGE = `usage: sockit connect HOST PORT [--timeout s] [--nonblocking]
        sockit connect --unix PATH [--timeout s] [--nonblocking]
 

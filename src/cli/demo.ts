@@ -4,6 +4,7 @@ import { SCENARIOS } from "./scenarios.js";
 import { Narrator } from "./terminal.js";
 import { UsageError } from "./usage.js";
 
+/** Help text of `sockit demo`. */
 export const DEMO_USAGE = `usage: sockit demo [--list] [NAME]
 
 Plays the seed's scenarios live on 127.0.0.1 and narrates them with elapsed times.

@@ -3,6 +3,7 @@
 import { createServer, DefaultSelector, EVENT_READ, type Socket, SocketError } from "../index.js";
 import { showAddress } from "./terminal.js";
 
+/** Help text of `sockit echo-server`. */
 export const ECHO_SERVER_USAGE = `usage: sockit echo-server [--host 127.0.0.1] [--port N] [--mode blocking|selectors]
 
 Listens (127.0.0.1 and a free port unless told otherwise), prints the address, and echoes
