@@ -749,38 +749,27 @@ async function stop(server: PythonPeer) {
 }
 
 describe("the selectors echo examples", () => {
-  test("the TypeScript client and server echo each other's messages", async () => {
-    const server = node(SERVER, ["127.0.0.1", "0", "--quiet"]);
-    try {
-      const client = node(CLIENT, ["127.0.0.1", await portOf(server), ...MESSAGES]);
-      const { code, stdout } = await client.done();
-      assert.deepEqual({ code, stdout }, { code: 0, stdout: MESSAGES.join("") });
-    } finally {
-      await stop(server);
-    }
-  });
-
-  test("the TypeScript server echoes CPython's selectors client", async () => {
-    const server = node(SERVER, ["127.0.0.1", "0", "--quiet"]);
-    try {
-      const client = python(PY_CLIENT, ["127.0.0.1", await portOf(server), ...MESSAGES]);
-      const { code, stdout } = await client.done();
-      assert.deepEqual({ code, stdout }, { code: 0, stdout: MESSAGES.join("") });
-    } finally {
-      await stop(server);
-    }
-  });
-
-  test("the TypeScript client talks to CPython's selectors server", async () => {
-    const server = python(PY_SERVER, ["127.0.0.1", "0"]);
-    try {
-      const client = node(CLIENT, ["127.0.0.1", await portOf(server), ...MESSAGES]);
-      const { code, stdout } = await client.done();
-      assert.deepEqual({ code, stdout }, { code: 0, stdout: MESSAGES.join("") });
-    } finally {
-      await stop(server);
-    }
-  });
+  const pairs = [
+    ["the TypeScript client and server echo each other's messages", "node", "node"],
+    ["the TypeScript server echoes CPython's selectors client", "node", "python"],
+    ["the TypeScript client talks to CPython's selectors server", "python", "node"],
+  ] as const;
+  for (const [name, serverKind, clientKind] of pairs) {
+    test(name, async () => {
+      const server =
+        serverKind === "node"
+          ? node(SERVER, ["127.0.0.1", "0", "--quiet"])
+          : python(PY_SERVER, ["127.0.0.1", "0"]);
+      try {
+        const args = ["127.0.0.1", await portOf(server), ...MESSAGES];
+        const client = clientKind === "node" ? node(CLIENT, args) : python(PY_CLIENT, args);
+        const { code, stdout } = await client.done();
+        assert.deepEqual({ code, stdout }, { code: 0, stdout: MESSAGES.join("") });
+      } finally {
+        await stop(server);
+      }
+    });
+  }
 
   test("the TypeScript server serves many clients at once", async () => {
     const server = node(SERVER, ["127.0.0.1", "0", "--quiet"]);
