@@ -568,12 +568,13 @@ export class Socket implements transfer.Transferring {
     if (this.#closed) throw closedError("getpeername");
     const stream = this.#stream;
     const connected = stream !== undefined && stream.state === "open" && !stream.socket.destroyed;
-    if (!connected || (this.family !== AF_UNIX && stream.remote === undefined)) {
+    const remote = connected && this.family !== AF_UNIX ? stream.remote : undefined;
+    if (!connected || (this.family !== AF_UNIX && remote === undefined)) {
       throw new SocketError("ENOTCONN", { op: "getpeername", address: this.describe() });
     }
     if (this.family === AF_UNIX)
       return this.#accepted ? "" : this.#peer?.kind === "unix" ? this.#peer.path : "";
-    return ipAddress(this.family, stream.remote!.address, stream.remote!.port);
+    return ipAddress(this.family, remote!.address, remote!.port);
   }
 
   /** The OS descriptor, or −1 when closed or before the OS socket exists (it is made lazily). */
