@@ -9,9 +9,15 @@
  */
 
 export class RecvBuffer {
+  /**
+   * The queue: live chunks are `#chunks[#head .. #tail)`. The array is reused (slots are
+   * overwritten, never truncated), so steady reading allocates no array storage.
+   */
   #chunks: Uint8Array[] = [];
   /** Index of the first live chunk in `#chunks`. */
   #head = 0;
+  /** Index one past the last live chunk. */
+  #tail = 0;
   /** Offset of the first live byte in the head chunk. */
   #offset = 0;
   #length = 0;
@@ -26,7 +32,9 @@ export class RecvBuffer {
   /** Queues a chunk this buffer may keep. */
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
-    this.#chunks.push(chunk);
+    if (this.#tail === this.#chunks.length) this.#chunks.push(chunk);
+    else this.#chunks[this.#tail] = chunk;
+    this.#tail++;
     this.#length += chunk.length;
   }
 
@@ -41,7 +49,7 @@ export class RecvBuffer {
     const borrowed = this.#borrowed;
     if (borrowed === null) return;
     this.#borrowed = null;
-    const last = this.#chunks.length - 1;
+    const last = this.#tail - 1;
     if (last < this.#head || this.#chunks[last] !== borrowed) return;
     const start = last === this.#head ? this.#offset : 0;
     const owned = Buffer.allocUnsafe(borrowed.length - start);
@@ -53,8 +61,8 @@ export class RecvBuffer {
   /** Removes and returns up to `n` bytes (fewer only if fewer are buffered). */
   read(n: number): Buffer {
     n = Math.min(n, this.#length);
-    const head = this.#chunks[this.#head];
-    if (head !== undefined && head !== this.#borrowed && head.length - this.#offset >= n) {
+    const head = this.#head < this.#tail ? this.#chunks[this.#head]! : EMPTY;
+    if (head !== this.#borrowed && head.length - this.#offset >= n && n > 0) {
       // One owned chunk holds it all: hand out a view and drop it from the queue.
       const out = toBuffer(head).subarray(this.#offset, this.#offset + n);
       this.#consume(n);
@@ -89,7 +97,7 @@ export class RecvBuffer {
     if (d === 0) return 0;
     const first = delimiter[0]!;
     let base = 0;
-    for (let c = this.#head; c < this.#chunks.length; c++) {
+    for (let c = this.#head; c < this.#tail; c++) {
       const chunk = this.#chunks[c]!;
       const start = c === this.#head ? this.#offset : 0;
       const size = chunk.length - start;
@@ -115,6 +123,7 @@ export class RecvBuffer {
   clear(): void {
     this.#chunks = [];
     this.#head = 0;
+    this.#tail = 0;
     this.#offset = 0;
     this.#length = 0;
     this.#borrowed = null;
@@ -142,7 +151,12 @@ export class RecvBuffer {
     while (copied < n) {
       const chunk = this.#chunks[c]!;
       const take = Math.min(chunk.length - start, n - copied);
-      target.set(chunk.subarray(start, start + take), offset + copied);
+      if (take <= SMALL_COPY) {
+        // A loop beats making a view for `set` (and makes no garbage).
+        for (let i = 0; i < take; i++) target[offset + copied + i] = chunk[start + i]!;
+      } else {
+        target.set(chunk.subarray(start, start + take), offset + copied);
+      }
       copied += take;
       start += take;
       if (start === chunk.length) {
@@ -156,26 +170,33 @@ export class RecvBuffer {
   #consume(n: number): void {
     this.#length -= n;
     let offset = this.#offset + n;
-    for (;;) {
-      const chunk = this.#chunks[this.#head];
-      if (chunk === undefined || offset < chunk.length) break;
+    while (this.#head < this.#tail) {
+      const chunk = this.#chunks[this.#head]!;
+      if (offset < chunk.length) break;
       offset -= chunk.length;
       if (chunk === this.#borrowed) this.#borrowed = null;
       this.#chunks[this.#head] = EMPTY;
       this.#head++;
     }
     this.#offset = offset;
-    if (this.#head === this.#chunks.length) {
-      this.#chunks.length = 0;
+    if (this.#head === this.#tail) {
       this.#head = 0;
-    } else if (this.#head > 64 && this.#head * 2 > this.#chunks.length) {
-      this.#chunks = this.#chunks.slice(this.#head);
+      this.#tail = 0;
+    } else if (this.#head > 64 && this.#head * 2 > this.#tail) {
+      // Move the live chunks to the front (the consumed slots already hold EMPTY).
+      const live = this.#tail - this.#head;
+      this.#chunks.copyWithin(0, this.#head, this.#tail);
+      this.#chunks.fill(EMPTY, live, this.#tail);
       this.#head = 0;
+      this.#tail = live;
     }
   }
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** Copies up to this many bytes with a loop rather than `TypedArray#set`. */
+const SMALL_COPY = 64;
 
 function toBuffer(chunk: Uint8Array): Buffer {
   return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
