@@ -115,7 +115,7 @@ function checkWritable(stream: Stream, op: string): void {
 /** Accepts as many bytes as the send buffer has room for (a copy), at least 1. */
 export function sendSome(stream: Stream, data: Uint8Array, op: string): number | typeof NOT_READY {
   checkWritable(stream, op);
-  const room = stream.sndbuf - stream.socket.writableLength;
+  const room = stream.sndbuf - stream.queued;
   if (room <= 0) return NOT_READY;
   const n = Math.min(room, data.length);
   stream.write(Buffer.from(data.subarray(0, n)));
@@ -130,7 +130,7 @@ export function sendSmall(stream: Stream, data: Uint8Array): boolean {
   if (stream.pending !== null || stream.writeShut || stream.state !== "open") return false;
   const socket = stream.socket;
   if (data.length > SMALL_WRITE || socket.destroyed) return false;
-  if (socket.writableLength + data.length > stream.sndbuf) return false;
+  if (stream.queued + data.length > stream.sndbuf) return false;
   stream.writeCopy(data);
   return true;
 }
@@ -146,7 +146,7 @@ export function sendAllSome(
   if (
     state.sent === 0 &&
     data.length <= SMALL_WRITE &&
-    stream.socket.writableLength + data.length <= stream.sndbuf
+    stream.queued + data.length <= stream.sndbuf
   ) {
     // Small: copy it into the send buffer and be done (the kernel takes it this tick).
     stream.writeCopy(data);
@@ -154,13 +154,13 @@ export function sendAllSome(
     return state.sent;
   }
   while (state.sent < data.length) {
-    const room = stream.sndbuf - stream.socket.writableLength;
+    const room = stream.sndbuf - stream.queued;
     if (room <= 0) return NOT_READY;
     const n = Math.min(room, data.length - state.sent);
     // Lent, not copied: the call returns only once the kernel has these bytes.
     state.lastWrite = stream.write(data.subarray(state.sent, state.sent + n));
     state.sent += n;
   }
-  if (stream.socket.writableLength === 0 || stream.written >= state.lastWrite) return state.sent;
+  if (stream.queued === 0 || stream.written >= state.lastWrite) return state.sent;
   return NOT_READY;
 }

@@ -72,7 +72,9 @@ export class Stream {
   #demands: number[] | undefined;
   #writes = 0;
   #written = 0;
-  #corked = false;
+  /** Small copies made this tick, written together at its end (see writeCopy). */
+  #staged: Buffer[] | null = null;
+  #stagedBytes = 0;
 
   private constructor(socket: net.Socket | null, sink: ReadinessSink) {
     this.#sink = sink;
@@ -282,32 +284,49 @@ export class Stream {
   /** Ready for writing: room in the send buffer, or an error to report. */
   get writable(): boolean {
     if (this.state === "connecting") return false;
-    return this.pending !== null || this.writeShut || this.socket.writableLength < this.sndbuf;
+    return this.pending !== null || this.writeShut || this.queued < this.sndbuf;
+  }
+
+  /** Bytes accepted but not yet taken by the kernel (Node's queue and this tick's copies). */
+  get queued(): number {
+    return this.socket.writableLength + this.#stagedBytes;
   }
 
   /** Lends `chunk` to Node; returns its write sequence number (see {@link written}). */
   write(chunk: Uint8Array): number {
+    if (this.#staged !== null) this.#flushStaged();
     this.socket.write(chunk, this.#afterWrite);
     return ++this.#writes;
   }
 
   /**
-   * Writes a copy. Copies made in one tick are corked together and leave in one `writev` at the
-   * end of the tick, so many small messages cost one system call.
+   * Writes a copy. Copies made in one tick are staged and leave together, in one write at the
+   * end of the tick, so many small messages cost one system call (and one message costs no
+   * more than a plain write).
    */
   writeCopy(data: Uint8Array): void {
-    if (!this.#corked) {
-      this.#corked = true;
-      this.socket.cork();
-      process.nextTick(uncork, this);
+    const copy = Buffer.from(data);
+    if (this.#staged === null) {
+      this.#staged = [copy];
+      process.nextTick(flushStaged, this);
+    } else {
+      this.#staged.push(copy);
     }
-    this.write(Buffer.from(data));
+    this.#stagedBytes += copy.length;
   }
 
-  /** Ends the tick's cork (see writeCopy). */
-  static uncork(stream: Stream): void {
-    stream.#corked = false;
-    if (!stream.socket.destroyed) stream.socket.uncork();
+  /** Writes this tick's staged copies (see writeCopy); anything written later goes after them. */
+  static flushStaged(stream: Stream): void {
+    if (stream.#staged !== null) stream.#flushStaged();
+  }
+
+  #flushStaged(): void {
+    const staged = this.#staged!;
+    const bytes = this.#stagedBytes;
+    this.#staged = null;
+    this.#stagedBytes = 0;
+    if (this.socket.destroyed) return;
+    this.write(staged.length === 1 ? staged[0]! : Buffer.concat(staged, bytes));
   }
 
   /** How many lent writes Node has completed, in order. */
@@ -335,6 +354,7 @@ export class Stream {
   /** SHUT_WR: FIN after whatever is queued. */
   shutdownWrite(): void {
     if (this.writeShut) return;
+    if (this.#staged !== null) this.#flushStaged();
     this.writeShut = true;
     this.socket.end();
     this.#sink[WRITABLE]();
@@ -350,6 +370,12 @@ export class Stream {
     this.rx.clear();
     const socket = this.socket;
     if (socket.destroyed) return;
+    if (this.#staged !== null) {
+      if (reset || unread) {
+        this.#staged = null;
+        this.#stagedBytes = 0;
+      } else this.#flushStaged();
+    }
     if ((reset || unread) && !socket.connecting) {
       try {
         socket.resetAndDestroy();
@@ -378,4 +404,4 @@ type Owned = net.Socket & { [OWNER]?: Stream };
 function ownerOf(socket: net.Socket): Stream {
   return (socket as Owned)[OWNER]!;
 }
-const uncork = (stream: Stream): void => Stream.uncork(stream);
+const flushStaged = (stream: Stream): void => Stream.flushStaged(stream);
