@@ -14,7 +14,7 @@ export interface SendAllState {
   readonly data: Uint8Array;
   /** Bytes handed to Node (accepted). */
   sent: number;
-  /** Write sequence number of the last chunk, to know when the kernel took it. */
+  /** Where the last chunk ends (a {@link Stream.write} position), to know when it was taken. */
   lastWrite: number;
 }
 
@@ -161,6 +161,6 @@ export function sendAllSome(
     state.lastWrite = stream.write(data.subarray(state.sent, state.sent + n));
     state.sent += n;
   }
-  if (stream.queued === 0 || stream.written >= state.lastWrite) return state.sent;
+  if (stream.queued === 0 || stream.completed >= state.lastWrite) return state.sent;
   return NOT_READY;
 }

@@ -70,8 +70,8 @@ export class Stream {
   #paused = false;
   #readShut = false;
   #demands: number[] | undefined;
-  #writes = 0;
-  #written = 0;
+  /** Bytes handed to Node so far (the kernel has taken all but `socket.writableLength`). */
+  #accepted = 0;
   /** Small copies made this tick, written together at its end (see writeCopy). */
   #staged: Buffer[] | null = null;
   #stagedBytes = 0;
@@ -83,9 +83,11 @@ export class Stream {
       new net.Socket({
         allowHalfOpen: true,
         onread: { buffer: SCRATCH, callback: Stream.#onReadShared },
+        writableHighWaterMark: 0,
       } as net.SocketConstructorOpts);
     (this.socket as Owned)[OWNER] = this;
     this.socket.on("error", Stream.#onError);
+    this.socket.on("drain", Stream.#onDrain);
     this.socket.on("end", Stream.#onEnd);
     this.socket.on("close", Stream.#onClose);
   }
@@ -130,6 +132,11 @@ export class Stream {
     stream.writeShut = true;
     stream.#sink[READABLE]();
     stream.#sink[WRITABLE]();
+  };
+
+  /** Every write completes with 'drain': the high-water mark is 0, so each one sets needDrain. */
+  static #onDrain = function (this: net.Socket): void {
+    ownerOf(this).#sink[WRITABLE]();
   };
 
   static #onConnect = function (this: net.Socket): void {
@@ -179,6 +186,7 @@ export class Stream {
       readable: true,
       writable: true,
       onread: { buffer: SCRATCH, callback: Stream.#onReadShared },
+      writableHighWaterMark: 0,
     } as net.SocketConstructorOpts);
     const stream = new Stream(socket, sink);
     stream.#captureNames(local);
@@ -187,6 +195,10 @@ export class Stream {
 
   /** Wraps a `net.Socket` that emits `'data'` (runtimes without `onread` on accepted sockets). */
   static fromSocket(socket: net.Socket, sink: ReadinessSink, local?: LocalName): Stream {
+    // Node made this socket with the default high-water mark; lower it as for ours (#onDrain).
+    const state = (socket as unknown as { _writableState?: { highWaterMark: number } })
+      ._writableState;
+    if (state !== undefined) state.highWaterMark = 0;
     const stream = new Stream(socket, sink);
     stream.#captureNames(local);
     socket.on("data", Stream.#onDataShared);
@@ -292,11 +304,20 @@ export class Stream {
     return this.socket.writableLength + this.#stagedBytes;
   }
 
-  /** Lends `chunk` to Node; returns its write sequence number (see {@link written}). */
+  /**
+   * Lends `chunk` to Node; returns the byte position where it ends, which {@link completed}
+   * reaches once the kernel has taken it. Errors come back as the socket's 'error' event.
+   */
   write(chunk: Uint8Array): number {
     if (this.#staged !== null) this.#flushStaged();
-    this.socket.write(chunk, this.#afterWrite);
-    return ++this.#writes;
+    this.socket.write(chunk);
+    this.#accepted += chunk.length;
+    return this.#accepted;
+  }
+
+  /** Bytes the kernel has taken, counted as {@link write} positions are. */
+  get completed(): number {
+    return this.#accepted - this.socket.writableLength;
   }
 
   /**
@@ -328,20 +349,6 @@ export class Stream {
     if (this.socket.destroyed) return;
     this.write(staged.length === 1 ? staged[0]! : Buffer.concat(staged, bytes));
   }
-
-  /** How many lent writes Node has completed, in order. */
-  get written(): number {
-    return this.#written;
-  }
-
-  #afterWrite = (error?: Error | null): void => {
-    this.#written++;
-    if (error && this.pending === null) {
-      const code = (error as NodeJS.ErrnoException).code ?? "EIO";
-      this.pending = { code, cause: error };
-    }
-    this.#sink[WRITABLE]();
-  };
 
   /** SHUT_RD: reads now see end of stream; later data is dropped. */
   shutdownRead(): void {
