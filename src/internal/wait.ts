@@ -133,27 +133,36 @@ export function performWith<W extends Waitable, A, T>(
       });
     }
     const timeoutAt = timeout === null ? Number.POSITIVE_INFINITY : now() + timeout * 1000;
-    const call = new PendingCall(target, op, direction, attempt, arg, timeoutAt, signal, hooks);
-    return call.promise;
+    const promise = new Promise<T>(capture);
+    const resolve = captured as (value: T | Promise<never>) => void;
+    new PendingCall(target, op, direction, attempt, arg, timeoutAt, signal, hooks, resolve);
+    return promise;
   } catch (error) {
     hooks?.onError?.(error);
     return Promise.reject(error);
   }
 }
 
+/** Where {@link capture} leaves a new promise's resolve function. */
+let captured: (value: never) => void = () => {};
+
+/** The one executor of every waiting call's promise (so none allocates a closure). */
+function capture(resolve: (value: never) => void): void {
+  captured = resolve;
+}
+
 /**
  * A call waiting for its direction to change: one object (no closures on the common path), in
  * the socket's waiter list, in the timer heap if it has a timeout or deadline, and listening to
- * its abort signal if it has one.
+ * its abort signal if it has one. It keeps only its promise's resolve function (idle
+ * connections hold one of these each); a rejection resolves with a rejected promise.
  */
 class PendingCall<W extends Waitable, A, T> implements Waiter, Expiry {
-  readonly promise: Promise<T>;
   /** Expiry fields: the call is its own timer-heap entry. */
   at = Number.POSITIVE_INFINITY;
   index = -1;
-  #resolve!: (value: T) => void;
-  #reject!: (error: unknown) => void;
-  #settled = false;
+  /** Settles the call's promise; null once settled. */
+  #resolve: ((value: T | Promise<never>) => void) | null;
 
   constructor(
     readonly target: W,
@@ -164,11 +173,9 @@ class PendingCall<W extends Waitable, A, T> implements Waiter, Expiry {
     readonly timeoutAt: number,
     readonly signal: AbortSignal | undefined,
     readonly hooks: PerformHooks | undefined,
+    resolve: (value: T | Promise<never>) => void,
   ) {
-    this.promise = new Promise<T>((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-    });
+    this.#resolve = resolve;
     target.addWaiter(direction, this);
     this.at = this.#expiresAt();
     if (this.at !== Number.POSITIVE_INFINITY) insert(this);
@@ -176,7 +183,8 @@ class PendingCall<W extends Waitable, A, T> implements Waiter, Expiry {
   }
 
   retry(): void {
-    if (this.#settled) return;
+    const resolve = this.#resolve;
+    if (resolve === null) return;
     if (this.target.closed) {
       this.#fail(closedError(this.op, this.target), false);
       return;
@@ -190,11 +198,11 @@ class PendingCall<W extends Waitable, A, T> implements Waiter, Expiry {
     }
     if (result === NOT_READY) return;
     this.#settle();
-    this.#resolve(result);
+    resolve(result);
   }
 
   deadlineMoved(): void {
-    if (this.#settled) return;
+    if (this.#resolve === null) return;
     const at = this.#expiresAt();
     if (at <= now()) {
       this.#expire();
@@ -231,7 +239,7 @@ class PendingCall<W extends Waitable, A, T> implements Waiter, Expiry {
   }
 
   #settle(): void {
-    this.#settled = true;
+    this.#resolve = null;
     const list = this.target.waiters(this.direction);
     if (list[list.length - 1] === this) list.pop();
     else {
@@ -244,11 +252,12 @@ class PendingCall<W extends Waitable, A, T> implements Waiter, Expiry {
   }
 
   #fail(error: unknown, givingUp: boolean): void {
-    if (this.#settled) return;
+    const resolve = this.#resolve;
+    if (resolve === null) return;
     this.#settle();
     if (givingUp) this.hooks?.onGiveUp?.(error);
     this.hooks?.onError?.(error);
-    this.#reject(error);
+    resolve(Promise.reject(error));
   }
 }
 
