@@ -339,12 +339,12 @@ export class Socket implements transfer.Transferring {
     sock.#accepted = true;
     sock.#bound = this.#bound;
     sock.#attach(stream);
-    const address: Address =
-      this.family === AF_UNIX
-        ? ""
-        : ipAddress(this.family, stream.remote?.address ?? "", stream.remote?.port ?? 0);
-    if (this.family === AF_UNIX) stream.label = formatAddress(this.#bound);
-    return [sock, address];
+    if (this.family === AF_UNIX) {
+      stream.label = formatAddress(this.#bound);
+      return [sock, ""];
+    }
+    const remote = stream.remote;
+    return [sock, ipAddress(this.family, remote?.address ?? "", remote?.port ?? 0)];
   }
 
   #attach(stream: Stream): void {
@@ -603,7 +603,7 @@ export class Socket implements transfer.Transferring {
     return {
       options,
       type: this.type,
-      apply: () => this.#applyOptions(),
+      apply: (changed) => this.#applyOptions(changed),
       takeErrorCode: () => {
         const fromStream = this.#stream?.clearError();
         if (fromStream !== undefined) {
@@ -618,7 +618,8 @@ export class Socket implements transfer.Transferring {
     };
   }
 
-  #applyOptions(): void {
+  /** Applies the options to the connection: all of them, or only the one that `changed`. */
+  #applyOptions(changed?: keyof OptionValues): void {
     const stream = this.#stream;
     const options = this.#options;
     if (stream === undefined || options === undefined) return;
@@ -626,8 +627,9 @@ export class Socket implements transfer.Transferring {
     stream.sndbuf = options.sndbuf;
     const socket = stream.socket;
     if (socket.destroyed) return;
-    socket.setNoDelay(options.noDelay);
-    socket.setKeepAlive(options.keepAlive);
+    // Each of these is a system call: make only the one that changed.
+    if (changed === undefined || changed === "noDelay") socket.setNoDelay(options.noDelay);
+    if (changed === undefined || changed === "keepAlive") socket.setKeepAlive(options.keepAlive);
   }
 
   /** @internal Readiness for selectors. */

@@ -61,8 +61,8 @@ export function canReusePort(): boolean {
 export interface OptionTarget {
   readonly options: OptionValues;
   readonly type: number;
-  /** Applies a changed value to the live connection, if there is one. */
-  apply(): void;
+  /** Applies the changed value to the live connection, if there is one. */
+  apply(changed: keyof OptionValues): void;
   /** Reads and clears the pending error's code. */
   takeErrorCode(): string | undefined;
 }
@@ -99,26 +99,40 @@ export function setOption(
   value: unknown,
 ): void {
   const o = target.options;
-  if (level === IPPROTO_TCP && option === TCP_NODELAY) o.noDelay = flag(value);
-  else if (level === IPPROTO_IPV6 && option === IPV6_V6ONLY) o.v6Only = flag(value);
-  else if (level !== SOL_SOCKET) throw noOption(level, option);
-  else if (option === SO_KEEPALIVE) o.keepAlive = flag(value);
-  else if (option === SO_RCVBUF) o.rcvbuf = bufferSize(value);
-  else if (option === SO_SNDBUF) o.sndbuf = bufferSize(value);
-  else if (option === SO_REUSEADDR) {
+  let changed: keyof OptionValues;
+  if (level === IPPROTO_TCP && option === TCP_NODELAY) {
+    o.noDelay = flag(value);
+    changed = "noDelay";
+  } else if (level === IPPROTO_IPV6 && option === IPV6_V6ONLY) {
+    o.v6Only = flag(value);
+    changed = "v6Only";
+  } else if (level !== SOL_SOCKET) throw noOption(level, option);
+  else if (option === SO_KEEPALIVE) {
+    o.keepAlive = flag(value);
+    changed = "keepAlive";
+  } else if (option === SO_RCVBUF) {
+    o.rcvbuf = bufferSize(value);
+    changed = "rcvbuf";
+  } else if (option === SO_SNDBUF) {
+    o.sndbuf = bufferSize(value);
+    changed = "sndbuf";
+  } else if (option === SO_REUSEADDR) {
     if (!flag(value)) throw noOption(level, option, "libuv always sets SO_REUSEADDR");
     o.reuseAddr = true;
+    changed = "reuseAddr";
   } else if (option === SO_REUSEPORT) {
     const on = flag(value);
     if (on && !canReusePort()) throw noOption(level, option, "SO_REUSEPORT needs Node.js 22.12+");
     o.reusePort = on;
+    changed = "reusePort";
   } else if (option === SO_LINGER) {
     if (value !== null && value !== 0) {
       throw noOption(level, option, "SO_LINGER can only be null or 0 (reset on close)");
     }
     o.linger = value;
+    changed = "linger";
   } else throw noOption(level, option);
-  target.apply();
+  target.apply(changed);
 }
 
 /** `getsockopt(level, option)`. */
