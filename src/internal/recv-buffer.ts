@@ -8,12 +8,14 @@
  * fresh copy or an owned chunk that the queue no longer references.
  */
 
+const EMPTY = new Uint8Array(0);
+
 export class RecvBuffer {
   /**
    * The queue: live chunks are `#chunks[#head .. #tail)`. The array is reused (slots are
    * overwritten, never truncated), so steady reading allocates no array storage.
    */
-  #chunks: Uint8Array[] = [];
+  #chunks: Uint8Array[] = [EMPTY];
   /** Index of the first live chunk in `#chunks`. */
   #head = 0;
   /** Index one past the last live chunk. */
@@ -121,7 +123,7 @@ export class RecvBuffer {
 
   /** Drops everything. */
   clear(): void {
-    this.#chunks = [];
+    this.#chunks = [EMPTY];
     this.#head = 0;
     this.#tail = 0;
     this.#offset = 0;
@@ -192,8 +194,6 @@ export class RecvBuffer {
     }
   }
 }
-
-const EMPTY = new Uint8Array(0);
 
 /** Copies up to this many bytes with a loop rather than `TypedArray#set`. */
 const SMALL_COPY = 64;
