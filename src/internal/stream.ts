@@ -55,10 +55,6 @@ export class Stream {
   readonly rx = new RecvBuffer();
   rcvbuf = DEFAULT_RCVBUF;
   sndbuf = DEFAULT_SNDBUF;
-  /** Set once the peer's FIN arrived (or reading was shut down). */
-  eof = false;
-  /** Set once the local write side is shut (SHUT_WR, close). */
-  writeShut = false;
   /** The connection attempt's state: a connected stream starts "open". */
   state: "connecting" | "open" | "failed" = "open";
   pending: PendingError | null = null;
@@ -67,8 +63,8 @@ export class Stream {
   /** Local IP address, captured once connected (Node forgets it when destroyed). */
   local: LocalName | undefined;
   #sink: ReadinessSink;
-  #paused = false;
-  #readShut = false;
+  /** EOF | WRITE_SHUT | PAUSED | READ_SHUT bits: one field, as every connection has them. */
+  #flags = 0;
   #demands: number[] | undefined;
   /** Bytes handed to Node so far (the kernel has taken all but `socket.writableLength`). */
   #accepted = 0;
@@ -90,6 +86,30 @@ export class Stream {
     this.socket.on("drain", Stream.#onDrain);
     this.socket.on("end", Stream.#onEnd);
     this.socket.on("close", Stream.#onClose);
+  }
+
+  /** Set once the peer's FIN arrived (or reading was shut down). */
+  get eof(): boolean {
+    return (this.#flags & EOF) !== 0;
+  }
+
+  /** Set once the local write side is shut (SHUT_WR, close). */
+  get writeShut(): boolean {
+    return (this.#flags & WRITE_SHUT) !== 0;
+  }
+
+  /** Reading from the kernel is stopped because the receive buffer is full. */
+  get #paused(): boolean {
+    return (this.#flags & PAUSED) !== 0;
+  }
+
+  set #paused(paused: boolean) {
+    this.#flags = paused ? this.#flags | PAUSED : this.#flags & ~PAUSED;
+  }
+
+  /** SHUT_RD: data that still arrives is dropped. */
+  get #readShut(): boolean {
+    return (this.#flags & READ_SHUT) !== 0;
   }
 
   /** The address for messages: the peer's, or what was being connected to (made when asked). */
@@ -122,14 +142,13 @@ export class Stream {
 
   static #onEnd = function (this: net.Socket): void {
     const stream = ownerOf(this);
-    stream.eof = true;
+    stream.#flags |= EOF;
     stream.#sink[READABLE]();
   };
 
   static #onClose = function (this: net.Socket): void {
     const stream = ownerOf(this);
-    stream.eof = true;
-    stream.writeShut = true;
+    stream.#flags |= EOF | WRITE_SHUT;
     stream.#sink[READABLE]();
     stream.#sink[WRITABLE]();
   };
@@ -352,8 +371,7 @@ export class Stream {
 
   /** SHUT_RD: reads now see end of stream; later data is dropped. */
   shutdownRead(): void {
-    this.#readShut = true;
-    this.eof = true;
+    this.#flags |= READ_SHUT | EOF;
     this.rx.clear();
     this.#sink[READABLE]();
   }
@@ -362,7 +380,7 @@ export class Stream {
   shutdownWrite(): void {
     if (this.writeShut) return;
     if (this.#staged !== null) this.#flushStaged();
-    this.writeShut = true;
+    this.#flags |= WRITE_SHUT;
     this.socket.end();
     this.#sink[WRITABLE]();
   }
@@ -373,7 +391,7 @@ export class Stream {
    */
   close(reset: boolean): void {
     const unread = this.rx.length > 0 || this.#paused;
-    this.#readShut = true;
+    this.#flags |= READ_SHUT;
     this.rx.clear();
     const socket = this.socket;
     if (socket.destroyed) return;
@@ -403,6 +421,12 @@ export class Stream {
 }
 
 const _EMPTY = Buffer.alloc(0);
+
+// The bits of Stream#flags.
+const EOF = 1;
+const WRITE_SHUT = 2;
+const PAUSED = 4;
+const READ_SHUT = 8;
 
 /** Where a net.Socket keeps its Stream, for the shared listeners. */
 const OWNER: unique symbol = Symbol("sockit.stream");
