@@ -105,8 +105,8 @@ export class Socket implements transfer.Transferring {
   #peer: Endpoint | undefined;
   #accepted = false;
   // Per-socket state is created on first use: a server holds thousands of these.
-  #readDeadline: number | null = null;
-  #writeDeadline: number | null = null;
+  /** Monotonic ms per direction; made by the first `setDeadline` (most sockets have none). */
+  #deadlines: { read: number | null; write: number | null } | undefined;
   #readWaiters: Waiter[] | undefined;
   #writeWaiters: Waiter[] | undefined;
   #observers: (() => void)[] | undefined;
@@ -206,8 +206,8 @@ export class Socket implements transfer.Transferring {
       throw new RangeError(`deadline must be a valid time, got ${String(at)}`);
     }
     const monotonic = epoch === null ? null : wallToMonotonic(epoch);
-    if (direction === "read") this.#readDeadline = monotonic;
-    else this.#writeDeadline = monotonic;
+    this.#deadlines ??= { read: null, write: null };
+    this.#deadlines[direction] = monotonic;
     for (const waiter of [...this.waiters(direction)]) waiter.deadlineMoved();
   }
 
@@ -215,7 +215,8 @@ export class Socket implements transfer.Transferring {
 
   /** @internal */
   deadline(direction: Direction): number | null {
-    return direction === "read" ? this.#readDeadline : this.#writeDeadline;
+    const deadlines = this.#deadlines;
+    return deadlines === undefined ? null : deadlines[direction];
   }
 
   /** @internal */
@@ -498,7 +499,10 @@ export class Socket implements transfer.Transferring {
 
   /** @internal */
   quickWriter(): Stream | undefined {
-    return this.#closed || this.#writeDeadline !== null ? undefined : this.#stream;
+    if (this.#closed || (this.#deadlines !== undefined && this.#deadlines.write !== null)) {
+      return undefined;
+    }
+    return this.#stream;
   }
 
   /** @internal */
