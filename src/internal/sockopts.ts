@@ -24,31 +24,67 @@ import {
 import { errnoOf, SocketError } from "../errors.js";
 import { DEFAULT_RCVBUF, DEFAULT_SNDBUF } from "./stream.js";
 
-/** The option values a socket holds. */
-export interface OptionValues {
-  noDelay: boolean;
-  keepAlive: boolean;
-  reuseAddr: boolean;
-  reusePort: boolean;
-  v6Only: boolean;
-  rcvbuf: number;
-  sndbuf: number;
+/**
+ * The option values a socket holds. The five flags share one integer field (every accepted
+ * connection that sets TCP_NODELAY holds one of these).
+ */
+export class OptionValues {
+  #flags = 0;
+  rcvbuf = DEFAULT_RCVBUF;
+  sndbuf = DEFAULT_SNDBUF;
   /** Seconds, or `null` for no linger (the default). */
-  linger: number | null;
+  linger: number | null = null;
+
+  get noDelay(): boolean {
+    return this.#get(NO_DELAY);
+  }
+  set noDelay(on: boolean) {
+    this.#set(NO_DELAY, on);
+  }
+  get keepAlive(): boolean {
+    return this.#get(KEEP_ALIVE);
+  }
+  set keepAlive(on: boolean) {
+    this.#set(KEEP_ALIVE, on);
+  }
+  get reuseAddr(): boolean {
+    return this.#get(REUSE_ADDR);
+  }
+  set reuseAddr(on: boolean) {
+    this.#set(REUSE_ADDR, on);
+  }
+  get reusePort(): boolean {
+    return this.#get(REUSE_PORT);
+  }
+  set reusePort(on: boolean) {
+    this.#set(REUSE_PORT, on);
+  }
+  get v6Only(): boolean {
+    return this.#get(V6_ONLY);
+  }
+  set v6Only(on: boolean) {
+    this.#set(V6_ONLY, on);
+  }
+
+  #get(bit: number): boolean {
+    return (this.#flags & bit) !== 0;
+  }
+
+  #set(bit: number, on: boolean): void {
+    this.#flags = on ? this.#flags | bit : this.#flags & ~bit;
+  }
 }
+
+// The bits of OptionValues#flags.
+const NO_DELAY = 1;
+const KEEP_ALIVE = 2;
+const REUSE_ADDR = 4;
+const REUSE_PORT = 8;
+const V6_ONLY = 16;
 
 /** Fresh option values. */
 export function defaultOptions(): OptionValues {
-  return {
-    noDelay: false,
-    keepAlive: false,
-    reuseAddr: false,
-    reusePort: false,
-    v6Only: false,
-    rcvbuf: DEFAULT_RCVBUF,
-    sndbuf: DEFAULT_SNDBUF,
-    linger: null,
-  };
+  return new OptionValues();
 }
 
 /** True where `listen({ reusePort })` exists (Node.js >= 22.12, or 23.1). */
