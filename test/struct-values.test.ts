@@ -55,6 +55,23 @@ describe("struct: JavaScript values", () => {
     assert.deepEqual(pack("2s", new Uint8Array([1, 2, 3]).subarray(1)), Buffer.of(2, 3));
   });
 
+  test("formats with many float and 64-bit items unpack each item from its own bytes", () => {
+    for (const repeat of [1, 15, 16, 17]) {
+      const format = `<${"dQqf".repeat(repeat)}`;
+      const values = Array.from({ length: repeat }, (_, i) => [
+        i + 0.5,
+        2n ** 63n + BigInt(i),
+        -BigInt(i) - 2n ** 40n,
+        i / 4,
+      ]).flat();
+      const struct = new Struct(format);
+      const bytes = struct.pack(...values);
+      assert.deepEqual(struct.unpack(bytes), values, format);
+      const shifted = Buffer.concat([Buffer.alloc(3), bytes]);
+      assert.deepEqual(struct.unpackFrom(shifted, 3), values, format);
+    }
+  });
+
   test("views are read and written at their own byteOffset", () => {
     const backing = new Uint8Array(16);
     const view = backing.subarray(4, 12);

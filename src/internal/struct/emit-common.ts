@@ -5,6 +5,9 @@ import type { PlannedField } from "./plan.js";
 /** Items of one field written out one by one; above this a field becomes a loop. */
 export const UNROLL = 8;
 
+/** 8-byte slots in the scratch (see runtime.ts), one per float or 64-bit item an unpack reads. */
+export const SCRATCH_SLOTS = 64;
+
 /** An expression for the position of byte `k` (in memory order) of the current item. */
 export type At = (k: number) => string;
 

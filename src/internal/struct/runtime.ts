@@ -1,6 +1,7 @@
 // What the compiled pack/unpack functions call: the slow paths (conversions and the errors CPython
 // raises) and a shared scratch area for moving floats and 64-bit integers to and from bytes.
 import { Buffer } from "node:buffer";
+import { SCRATCH_SLOTS } from "./emit-common.js";
 import { StructError } from "./error.js";
 import { fromFloat16Bits, toFloat16Bits } from "./float16.js";
 import { INT_TOO_LARGE, type IntegerRule } from "./rules.js";
@@ -17,9 +18,9 @@ import { INT_TOO_LARGE, type IntegerRule } from "./rules.js";
  */
 export type UnpackedValue = number | bigint | boolean | Buffer;
 
-const scratch = new ArrayBuffer(8);
+const scratch = new ArrayBuffer(SCRATCH_SLOTS * 8);
 
-/** Scratch views over the same 8 bytes, in host byte order. */
+/** Scratch views over the same bytes, in host byte order; slot `k` is bytes 8k to 8k + 7. */
 export const SCRATCH = {
   bytes: new Uint8Array(scratch),
   f32: new Float32Array(scratch),
