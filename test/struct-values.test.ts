@@ -55,6 +55,37 @@ describe("struct: JavaScript values", () => {
     assert.deepEqual(pack("2s", new Uint8Array([1, 2, 3]).subarray(1)), Buffer.of(2, 3));
   });
 
+  test("the Buffers c, s and p unpack to are plain Buffers that share no bytes", () => {
+    const source = Buffer.alloc(100, 0x61);
+    const long = new Struct("<100s");
+    const expected = [
+      Buffer.alloc(100, 0x61),
+      Buffer.from("a"),
+      Buffer.from("bc"),
+      Buffer.from("ef"),
+    ];
+    const results: Buffer[] = [];
+    // Enough results to cross from one pool of result memory to the next.
+    for (let i = 0; i < 2000; i++) {
+      const [bytes] = long.unpack(source) as [Buffer];
+      results.push(bytes, ...(unpack("<c2s3p", Buffer.from("abc\x02ef")) as Buffer[]));
+    }
+    source.fill(0x62);
+    for (const [i, bytes] of results.entries()) {
+      assert.equal(Object.getPrototypeOf(bytes), Buffer.prototype);
+      assert.equal(bytes.byteOffset % 8, 0, "aligned as Buffer.allocUnsafe aligns");
+      assert.deepStrictEqual(bytes, expected[i % 4]);
+    }
+    // Writing to every result leaves the others as they were.
+    for (const bytes of results) bytes.fill(0xff);
+    const last = results[results.length - 4] as Buffer;
+    last.fill(0);
+    assert.deepEqual(results[results.length - 8], Buffer.alloc(100, 0xff));
+    assert.deepEqual(results[results.length - 3], Buffer.of(0xff));
+    assert.deepEqual(unpack("0s", Buffer.alloc(0)), [Buffer.alloc(0)]);
+    assert.deepEqual(unpack("5000s", Buffer.alloc(5000, 7)), [Buffer.alloc(5000, 7)]);
+  });
+
   test("formats with many float and 64-bit items unpack each item from its own bytes", () => {
     for (const repeat of [1, 15, 16, 17]) {
       const format = `<${"dQqf".repeat(repeat)}`;

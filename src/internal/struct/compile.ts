@@ -18,6 +18,7 @@ import {
   copyBytes,
   floatOverflow,
   halfToNumber,
+  newBuffer,
   packCountError,
   pascalString,
   SCRATCH,
@@ -47,7 +48,7 @@ export interface Codec {
 // Names the generated code sees, bound once per compiled format.
 const RUNTIME = {
   U8: Uint8Array,
-  A: (size: number) => Buffer.allocUnsafe(size),
+  A: newBuffer,
   V: bytesOf,
   EP: packCountError,
   EU: unpackSizeError,
