@@ -69,7 +69,7 @@ export class Stream {
   /** Bytes handed to Node so far (the kernel has taken all but `socket.writableLength`). */
   #accepted = 0;
   /** Small copies made this tick, written together at its end (see writeCopy). */
-  #staged: Buffer[] | null = null;
+  #staged: Buffer | Buffer[] | null = null;
   #stagedBytes = 0;
 
   private constructor(socket: net.Socket | null, sink: ReadinessSink) {
@@ -249,7 +249,7 @@ export class Stream {
 
   #onRead(nread: number, buf: Uint8Array): boolean {
     if (this.#readShut) return true;
-    this.rx.pushBorrowed(buf.subarray(0, nread));
+    this.rx.pushBorrowed(scratchView(buf, nread));
     this.#sink[READABLE]();
     this.rx.adopt();
     if (this.rx.length < this.#limit()) return true;
@@ -346,11 +346,14 @@ export class Stream {
    */
   writeCopy(data: Uint8Array): void {
     const copy = Buffer.from(data);
-    if (this.#staged === null) {
-      this.#staged = [copy];
-      process.nextTick(flushStaged, this);
+    const staged = this.#staged;
+    if (staged === null) {
+      this.#staged = copy;
+      flushAtEndOfTick(this);
+    } else if (Array.isArray(staged)) {
+      staged.push(copy);
     } else {
-      this.#staged.push(copy);
+      this.#staged = [staged, copy];
     }
     this.#stagedBytes += copy.length;
   }
@@ -366,7 +369,7 @@ export class Stream {
     this.#staged = null;
     this.#stagedBytes = 0;
     if (this.socket.destroyed) return;
-    this.write(staged.length === 1 ? staged[0]! : Buffer.concat(staged, bytes));
+    this.write(Array.isArray(staged) ? Buffer.concat(staged, bytes) : staged);
   }
 
   /** SHUT_RD: reads now see end of stream; later data is dropped. */
@@ -435,4 +438,36 @@ type Owned = net.Socket & { [OWNER]?: Stream };
 function ownerOf(socket: net.Socket): Stream {
   return (socket as Owned)[OWNER]!;
 }
-const flushStaged = (stream: Stream): void => Stream.flushStaged(stream);
+/**
+ * The first `nread` bytes of the read buffer `buf` as a view. The view is borrowed only for the
+ * length of one read callback (RecvBuffer adopts or consumes it before the callback returns), so
+ * one view is reused while reads have the same length: steady traffic makes no view per read.
+ */
+function scratchView(buf: Uint8Array, nread: number): Uint8Array {
+  if (lastView.buffer !== buf.buffer || lastView.byteOffset !== buf.byteOffset) {
+    lastView = buf.subarray(0, nread);
+  } else if (lastView.length !== nread) {
+    lastView = buf.subarray(0, nread);
+  }
+  return lastView;
+}
+let lastView: Uint8Array = SCRATCH.subarray(0, 0);
+
+// Streams with staged copies, flushed by one tick callback for all of them.
+const toFlush: (Stream | undefined)[] = [];
+let toFlushCount = 0;
+
+function flushAtEndOfTick(stream: Stream): void {
+  if (toFlushCount === 0) process.nextTick(flushAll);
+  toFlush[toFlushCount++] = stream;
+}
+
+function flushAll(): void {
+  try {
+    for (let i = 0; i < toFlushCount; i++) Stream.flushStaged(toFlush[i]!);
+  } finally {
+    // Slots are cleared, not the array truncated, so its storage is reused.
+    toFlush.fill(undefined, 0, toFlushCount);
+    toFlushCount = 0;
+  }
+}
