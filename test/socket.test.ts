@@ -525,6 +525,39 @@ describe("sending", () => {
     assert.ok(total > 0);
   });
 
+  test("a blocking send with a send buffer under 16 KiB waits for room and finishes", async () => {
+    // The peer reads only once the kernel's buffers are full, so sends end up waiting on small
+    // writes that complete later: each completion must wake them (it hangs if one is missed).
+    await using pair = await tcpPair();
+    pair.client.setsockopt(SOL_SOCKET, SO_SNDBUF, 1024);
+    const data = Buffer.alloc(24 * 1024 * 1024, 7);
+    const sending = (async () => {
+      let sent = 0;
+      while (sent < data.length) {
+        sent += await pair.client.send(data.subarray(sent), { timeout: 20 });
+      }
+    })();
+    await sleep(300);
+    const received = await pair.server.recvExactly(data.length, { timeout: 20 });
+    await sending;
+    assert.ok(received.equals(data));
+  });
+
+  test("small and large sendAlls of one tick arrive in the order they were made", async () => {
+    await using pair = await tcpPair();
+    const small1 = Buffer.from("first,");
+    const large = Buffer.alloc(100 * 1024, 0x4c);
+    const small2 = Buffer.from(",last");
+    await Promise.all([
+      pair.client.sendAll(small1),
+      pair.client.sendAll(large),
+      pair.client.sendAll(small2),
+    ]);
+    const total = small1.length + large.length + small2.length;
+    const received = await pair.server.recvExactly(total);
+    assert.ok(received.equals(Buffer.concat([small1, large, small2])));
+  });
+
   test("two peers that only send deadlock, and a timeout gets them out with bytesSent", async () => {
     await using pair = await tcpPair();
     const size = 16 * 1024 * 1024;
