@@ -53,3 +53,21 @@ test("a read of a borrowed chunk is a copy", () => {
   scratch.fill("x");
   assert.equal(out.toString(), "abcdef");
 });
+
+test("keeps order while the chunk queue is compacted and reused", () => {
+  const rx = new RecvBuffer();
+  const sent: number[] = [];
+  const got: number[] = [];
+  // Two bytes a chunk; reads of five bytes now and then, and a full drain every 1,000 chunks:
+  // consumed slots pile up at the front past the compaction threshold while live chunks follow,
+  // and the queue empties and refills in between.
+  for (let i = 0; i < 5000; i++) {
+    const a = (2 * i) & 0xff;
+    rx.push(Uint8Array.of(a, (a + 1) & 0xff));
+    sent.push(a, (a + 1) & 0xff);
+    if (i % 3 === 0) got.push(...rx.read(5));
+    if (i % 1000 === 999) got.push(...rx.read(rx.length));
+  }
+  got.push(...rx.read(rx.length));
+  assert.deepEqual(got, sent);
+});
