@@ -153,7 +153,11 @@ export class Stream {
     stream.#sink[WRITABLE]();
   };
 
-  /** Every write completes with 'drain': the high-water mark is 0, so each one sets needDrain. */
+  /**
+   * Writes that wait in Node's queue end with 'drain': with a high-water mark of 0, any queued
+   * byte sets needDrain. (A write the kernel takes at once needs no report: its bytes are gone
+   * before anyone could wait on them.)
+   */
   static #onDrain = function (this: net.Socket): void {
     ownerOf(this).#sink[WRITABLE]();
   };
