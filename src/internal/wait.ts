@@ -158,8 +158,11 @@ function capture(resolve: (value: never) => void): void {
  * connections hold one of these each); a rejection resolves with a rejected promise.
  */
 class PendingCall<W extends Waitable, A, T> implements Waiter, Expiry {
-  /** Expiry fields: the call is its own timer-heap entry. */
-  at = Number.POSITIVE_INFINITY;
+  /**
+   * Expiry fields: the call is its own timer-heap entry. `at` is set only when the call has an
+   * expiry: a call without one keeps a small integer here, so V8 does not box a double for it.
+   */
+  at = 0;
   index = -1;
   /** Settles the call's promise; null once settled. */
   #resolve: ((value: T | Promise<never>) => void) | null;
@@ -177,8 +180,11 @@ class PendingCall<W extends Waitable, A, T> implements Waiter, Expiry {
   ) {
     this.#resolve = resolve;
     target.addWaiter(direction, this);
-    this.at = this.#expiresAt();
-    if (this.at !== Number.POSITIVE_INFINITY) insert(this);
+    const at = this.#expiresAt();
+    if (at !== Number.POSITIVE_INFINITY) {
+      this.at = at;
+      insert(this);
+    }
     signal?.addEventListener("abort", this, { once: true });
   }
 
@@ -208,10 +214,14 @@ class PendingCall<W extends Waitable, A, T> implements Waiter, Expiry {
       this.#expire();
       return;
     }
-    if (this.index >= 0 && at === Number.POSITIVE_INFINITY) cancel(this);
-    else if (this.index >= 0) reschedule(this, at);
-    this.at = at;
-    if (this.index < 0 && at !== Number.POSITIVE_INFINITY) insert(this);
+    if (at === Number.POSITIVE_INFINITY) {
+      if (this.index >= 0) cancel(this);
+    } else if (this.index >= 0) {
+      reschedule(this, at);
+    } else {
+      this.at = at;
+      insert(this);
+    }
   }
 
   /** The socket's I/O keeps the process alive while a call waits (see clock.ts). */
