@@ -56,8 +56,12 @@ import {
   NOT_READY,
   perform,
   type Waiter,
+  type Waiters,
   type WaitOptions,
+  waitersOf,
   wake,
+  withoutWaiter,
+  withWaiter,
 } from "./internal/wait.js";
 
 export type { WaitOptions } from "./internal/wait.js";
@@ -107,21 +111,21 @@ export class Socket implements transfer.Transferring {
   // Per-socket state is created on first use: a server holds thousands of these.
   /** Monotonic ms per direction; made by the first `setDeadline` (most sockets have none). */
   #deadlines: { read: number | null; write: number | null } | undefined;
-  #readWaiters: Waiter[] | undefined;
-  #writeWaiters: Waiter[] | undefined;
+  #readWaiters: Waiters;
+  #writeWaiters: Waiters;
   #observers: (() => void)[] | undefined;
   #options: OptionValues | undefined;
   #readiness: Readiness | undefined;
 
   /** @internal The stream or listener reports that reading may have become possible. */
   [READABLE](): void {
-    if (this.#readWaiters !== undefined) wake(this.#readWaiters);
+    wake(this.#readWaiters);
     if (this.#observers !== undefined) this.#notify();
   }
 
   /** @internal The stream or listener reports that writing may have become possible. */
   [WRITABLE](): void {
-    if (this.#writeWaiters !== undefined) wake(this.#writeWaiters);
+    wake(this.#writeWaiters);
     if (this.#observers !== undefined) this.#notify();
   }
 
@@ -208,7 +212,8 @@ export class Socket implements transfer.Transferring {
     const monotonic = epoch === null ? null : wallToMonotonic(epoch);
     this.#deadlines ??= { read: null, write: null };
     this.#deadlines[direction] = monotonic;
-    for (const waiter of [...this.waiters(direction)]) waiter.deadlineMoved();
+    const list = direction === "read" ? this.#readWaiters : this.#writeWaiters;
+    for (const waiter of waitersOf(list)) waiter.deadlineMoved();
   }
 
   // --- Waitable (used by the wait policy) -------------------------------------------------
@@ -221,21 +226,14 @@ export class Socket implements transfer.Transferring {
 
   /** @internal */
   addWaiter(direction: Direction, waiter: Waiter): void {
-    // A list literal holds one waiter in a one-slot array (push on [] would reserve 17).
-    const list = direction === "read" ? this.#readWaiters : this.#writeWaiters;
-    if (list !== undefined && list.length > 0) list.push(waiter);
-    else if (direction === "read") this.#readWaiters = [waiter];
-    else this.#writeWaiters = [waiter];
+    if (direction === "read") this.#readWaiters = withWaiter(this.#readWaiters, waiter);
+    else this.#writeWaiters = withWaiter(this.#writeWaiters, waiter);
   }
 
   /** @internal */
-  waiters(direction: Direction): Waiter[] {
-    if (direction === "read") {
-      this.#readWaiters ??= [];
-      return this.#readWaiters;
-    }
-    this.#writeWaiters ??= [];
-    return this.#writeWaiters;
+  removeWaiter(direction: Direction, waiter: Waiter): void {
+    if (direction === "read") this.#readWaiters = withoutWaiter(this.#readWaiters, waiter);
+    else this.#writeWaiters = withoutWaiter(this.#writeWaiters, waiter);
   }
 
   /** @internal */

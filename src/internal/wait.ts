@@ -56,10 +56,10 @@ export interface Waitable {
   readonly timeout: number | null;
   /** The direction's deadline, monotonic ms, or `null`. */
   deadline(direction: Direction): number | null;
-  /** The waiters of a direction, in arrival order. */
-  waiters(direction: Direction): Waiter[];
   /** Appends a waiter to its direction's list. */
   addWaiter(direction: Direction, waiter: Waiter): void;
+  /** Removes a waiter from its direction's list (harmless if it is not there). */
+  removeWaiter(direction: Direction, waiter: Waiter): void;
   /** The address to name in error messages. */
   describe(): string | undefined;
 }
@@ -132,7 +132,7 @@ export function performWith<W extends Waitable, A, T>(
         address: target.describe(),
       });
     }
-    const timeoutAt = timeout === null ? Number.POSITIVE_INFINITY : now() + timeout * 1000;
+    const timeoutAt = timeout === null ? null : now() + timeout * 1000;
     const promise = new Promise<T>(capture);
     const resolve = captured as (value: T | Promise<never>) => void;
     new PendingCall(target, op, direction, attempt, arg, timeoutAt, signal, hooks, resolve);
@@ -173,7 +173,9 @@ class PendingCall<W extends Waitable, A, T> implements Waiter, Expiry {
     readonly direction: Direction,
     readonly attempt: AttemptWith<W, A, T>,
     readonly arg: A,
-    readonly timeoutAt: number,
+    /** When the call's own timeout ends (monotonic ms); null, not Infinity, when it has none,
+     * for the same reason as `at`. */
+    readonly timeoutAt: number | null,
     readonly signal: AbortSignal | undefined,
     readonly hooks: PerformHooks | undefined,
     resolve: (value: T | Promise<never>) => void,
@@ -241,7 +243,8 @@ class PendingCall<W extends Waitable, A, T> implements Waiter, Expiry {
 
   #expiresAt(): number {
     const deadline = this.target.deadline(this.direction);
-    return deadline === null ? this.timeoutAt : Math.min(this.timeoutAt, deadline);
+    const timeoutAt = this.timeoutAt ?? Number.POSITIVE_INFINITY;
+    return deadline === null ? timeoutAt : Math.min(timeoutAt, deadline);
   }
 
   #expire(): void {
@@ -250,12 +253,7 @@ class PendingCall<W extends Waitable, A, T> implements Waiter, Expiry {
 
   #settle(): void {
     this.#resolve = null;
-    const list = this.target.waiters(this.direction);
-    if (list[list.length - 1] === this) list.pop();
-    else {
-      const i = list.indexOf(this);
-      if (i >= 0) list.splice(i, 1);
-    }
+    this.target.removeWaiter(this.direction, this);
     if (this.index >= 0) cancel(this);
     this.signal?.removeEventListener("abort", this);
     this.hooks?.onSettle?.();
@@ -271,11 +269,43 @@ class PendingCall<W extends Waitable, A, T> implements Waiter, Expiry {
   }
 }
 
+/**
+ * The waiters of one direction, oldest first: none, one, or an array of several. Most sockets
+ * have at most one call waiting per direction, and an idle connection holds one, so the single
+ * waiter is kept without an array.
+ */
+export type Waiters = Waiter | Waiter[] | undefined;
+
+/** `list` with `waiter` appended. */
+export function withWaiter(list: Waiters, waiter: Waiter): Waiters {
+  if (list === undefined) return waiter;
+  if (Array.isArray(list)) {
+    list.push(waiter);
+    return list;
+  }
+  return [list, waiter];
+}
+
+/** `list` without `waiter`. */
+export function withoutWaiter(list: Waiters, waiter: Waiter): Waiters {
+  if (list === waiter) return undefined;
+  if (!Array.isArray(list)) return list;
+  const i = list.lastIndexOf(waiter);
+  if (i >= 0) list.splice(i, 1);
+  return list.length === 0 ? undefined : list;
+}
+
+/** A copy of the waiters, oldest first (to iterate while they come and go). */
+export function waitersOf(list: Waiters): Waiter[] {
+  if (list === undefined) return [];
+  return Array.isArray(list) ? [...list] : [list];
+}
+
 /** Wakes every waiter of a direction so each tries again, oldest first. */
-export function wake(list: Waiter[]): void {
-  if (list.length === 0) return;
-  if (list.length === 1) {
-    list[0]!.retry();
+export function wake(list: Waiters): void {
+  if (list === undefined) return;
+  if (!Array.isArray(list)) {
+    list.retry();
     return;
   }
   for (const waiter of [...list]) waiter.retry();
