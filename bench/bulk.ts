@@ -17,6 +17,7 @@ main((cli): BenchSpec => {
   const variants: Variant[] = [
     { label: "sockit", impl: "sockit", params },
     { label: "net-onread", impl: "net-onread", params },
+    { label: "await-floor", impl: "await-floor", params },
     { label: "net-data", impl: "net-data", params },
     { label: "promise-socket", impl: "promise-socket", params },
   ];
@@ -24,6 +25,7 @@ main((cli): BenchSpec => {
     bench: "bulk",
     title: `bulk: ${fmtBytes(totalBytes)} in ${fmtBytes(CHUNK)} writes, received into one ${fmtBytes(CHUNK)} buffer`,
     notes: [
+      "await-floor: the same program as sockit on the least possible awaitable wrapper over `onread` (bench/lib/await-socket.ts: no modes, timeouts or checks), the floor of any promise-per-call API",
       "server sends (sockit `sendAll`, node:net `write` + 'drain', promise-socket `write`); client receives (sockit `recvInto`, net 'data' / `onread`, promise-socket `read()`) and times request → last byte",
       "GB/s = 10⁹ bytes per second; CPU ms is each process's user+system time while the data flows",
     ],

@@ -21,6 +21,7 @@ main((cli): BenchSpec => {
   const notes = [
     "client: all connections started at once (sockit `connect` + `sendAll` + `recvExactly`; node:net 'data' / `onread`; promise-socket), server echoes; listen backlog 4096 for all",
     "memory: server growth with every connection open after a full GC, ÷ connections; heap+external = V8 heapUsed + external (Buffers); RSS is noisier (allocator pages)",
+    "await-floor: the same program as sockit on the least possible awaitable wrapper over `onread` (bench/lib/await-socket.ts: no modes, timeouts or checks), the floor of any promise-per-call API",
   ];
   if (connections < wanted) {
     notes.push(
@@ -31,6 +32,7 @@ main((cli): BenchSpec => {
     { label: "sockit", impl: "sockit", params },
     { label: "net-data", impl: "net-data", params },
     { label: "net-onread", impl: "net-onread", params },
+    { label: "await-floor", impl: "await-floor", params },
     { label: "promise-socket", impl: "promise-socket", params },
   ];
   return {

@@ -20,6 +20,7 @@ main((cli): BenchSpec => {
     { label: "sockit", impl: "sockit", params },
     { label: "sockit+timeout", impl: "sockit", params: { ...params, timeout: 30 } },
     { label: "net-onread", impl: "net-onread", params },
+    { label: "await-floor", impl: "await-floor", params },
     { label: "net-data", impl: "net-data", params },
     { label: "promise-socket", impl: "promise-socket", params },
   ];
@@ -27,6 +28,7 @@ main((cli): BenchSpec => {
     bench: "pingpong",
     title: `pingpong: ${params.messageBytes} B, ${params.roundTrips.toLocaleString("en-US")} round trips (after ${params.warmup.toLocaleString("en-US")} warm-up)`,
     notes: [
+      "await-floor: the same program as sockit on the least possible awaitable wrapper over `onread` (bench/lib/await-socket.ts: no modes, timeouts or checks), the floor of any promise-per-call API",
       "sockit: `sendAll` + `recvExactly(64)` on both sides; node:net client writes and counts bytes in 'data' / `onread`, node:net server echoes each chunk; promise-socket `write` + `read(64)`; TCP_NODELAY everywhere",
       "net-onread's server reads with `onread` too (accepted handles wrapped as sockit does, see bench/lib/net-helpers.ts)",
       "sockit+timeout: `setTimeout(30)` on every socket, both sides",

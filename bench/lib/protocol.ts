@@ -7,7 +7,7 @@
 export type BenchName = "bulk" | "pingpong" | "framed" | "connections";
 
 /** The implementations under test; each has `bench/peers/<name>.ts`. */
-export type ImplName = "sockit" | "net-data" | "net-onread" | "promise-socket";
+export type ImplName = "sockit" | "net-data" | "net-onread" | "promise-socket" | "await-floor";
 
 /** Which side a peer process plays. */
 export type Role = "server" | "client";

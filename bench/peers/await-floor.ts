@@ -1,0 +1,172 @@
+/**
+ * The await floor: the same programs as the sockit peer, on the least possible awaitable wrapper
+ * over `onread` (bench/lib/await-socket.ts). What it costs against raw `node:net` is what any
+ * promise-per-call API costs; what sockit costs on top of it is sockit's own.
+ */
+
+import { once } from "node:events";
+import { AwaitSocket, awaitServer } from "../lib/await-socket.js";
+import { encodeFrame, HEADER_BYTES } from "../lib/frame.js";
+import { closed, countCloses, listenNet, sendBulk } from "../lib/net-helpers.js";
+import { type PeerImplementation, runPeer } from "../lib/peer.js";
+import { HOST } from "../lib/protocol.js";
+import { rttMetrics } from "../lib/stats.js";
+
+const GO = Buffer.from([1]);
+
+async function connect(port: number): Promise<AwaitSocket> {
+  const sock = new AwaitSocket();
+  sock.socket.connect({ host: HOST, port, noDelay: true });
+  await once(sock.socket, "connect");
+  return sock;
+}
+
+/** Serves `expected` connections with `handle`; resolves when they have all closed. */
+async function serve(
+  ctx: { ready(port: number): void },
+  handle: (sock: AwaitSocket) => Promise<void>,
+  expected = 1,
+  backlog = 511,
+): Promise<void> {
+  const all = countCloses(expected);
+  const server = awaitServer((sock) => {
+    sock.socket.on("close", all.closed);
+    void handle(sock).finally(() => sock.socket.end());
+  });
+  ctx.ready(await listenNet(server, backlog));
+  await all.done;
+  server.close();
+}
+
+const awaitFloor: PeerImplementation = {
+  bulk: {
+    server: (p, ctx) =>
+      serve(ctx, async (conn) => {
+        await conn.recvExactly(1);
+        ctx.mark("start");
+        await sendBulk(conn.socket, p.totalBytes, p.chunkBytes);
+        ctx.mark("end");
+        await conn.untilEnd();
+      }),
+    async client(p, ctx) {
+      const sock = await connect(ctx.port);
+      const buffer = Buffer.alloc(p.chunkBytes);
+      let received = 0;
+      await ctx.timed(async () => {
+        await sock.sendAll(GO);
+        while (received < p.totalBytes) {
+          const n = await sock.recvInto(buffer);
+          if (n === 0) throw new Error(`stream ended after ${received} bytes`);
+          received += n;
+        }
+      });
+      sock.socket.end();
+      await closed(sock.socket);
+      return { bytes: received };
+    },
+  },
+
+  pingpong: {
+    server: (p, ctx) =>
+      serve(ctx, async (conn) => {
+        for (let i = 0; i < p.warmup + p.roundTrips; i++) {
+          if (i === p.warmup) ctx.mark("start");
+          await conn.sendAll(await conn.recvExactly(p.messageBytes));
+        }
+        ctx.mark("end");
+        await conn.untilEnd();
+      }),
+    async client(p, ctx) {
+      const sock = await connect(ctx.port);
+      const message = Buffer.alloc(p.messageBytes, 0x62);
+      for (let i = 0; i < p.warmup; i++) {
+        await sock.sendAll(message);
+        await sock.recvExactly(p.messageBytes);
+      }
+      const rtts = new Float64Array(p.roundTrips);
+      await ctx.timed(async () => {
+        for (let i = 0; i < p.roundTrips; i++) {
+          const start = performance.now();
+          await sock.sendAll(message);
+          await sock.recvExactly(p.messageBytes);
+          rtts[i] = performance.now() - start;
+        }
+      });
+      sock.socket.end();
+      await closed(sock.socket);
+      return rttMetrics(rtts);
+    },
+  },
+
+  framed: {
+    server: (p, ctx) =>
+      serve(ctx, async (conn) => {
+        for (let i = 0; i < p.warmup + p.messages; i++) {
+          if (i === p.warmup) ctx.mark("start");
+          const header = await conn.recvExactly(HEADER_BYTES);
+          const payload = await conn.recvExactly(header.readUInt32BE(0));
+          await conn.sendAll(encodeFrame(payload));
+        }
+        ctx.mark("end");
+        await conn.untilEnd();
+      }),
+    async client(p, ctx) {
+      const sock = await connect(ctx.port);
+      const payload = Buffer.alloc(p.payloadBytes, 0x63);
+      const exchange = async (count: number): Promise<void> => {
+        let sent = 0;
+        for (; sent < Math.min(p.window, count); sent++) await sock.sendAll(encodeFrame(payload));
+        for (let received = 0; received < count; received++) {
+          const header = await sock.recvExactly(HEADER_BYTES);
+          const reply = await sock.recvExactly(header.readUInt32BE(0));
+          if (reply.length !== p.payloadBytes) throw new Error("bad reply");
+          if (sent < count) {
+            await sock.sendAll(encodeFrame(payload));
+            sent++;
+          }
+        }
+      };
+      await exchange(p.warmup);
+      await ctx.timed(() => exchange(p.messages));
+      sock.socket.end();
+      await closed(sock.socket);
+      return { messages: p.messages };
+    },
+  },
+
+  connections: {
+    server(p, ctx) {
+      let echoed = 0;
+      return serve(
+        ctx,
+        async (conn) => {
+          await conn.sendAll(await conn.recvExactly(p.messageBytes));
+          if (++echoed === p.connections) ctx.mark("end");
+          await conn.untilEnd();
+        },
+        p.connections,
+        p.backlog,
+      );
+    },
+    async client(p, ctx) {
+      const message = Buffer.alloc(p.messageBytes, 0x64);
+      let socks: AwaitSocket[] = [];
+      await ctx.timed(async () => {
+        socks = await Promise.all(
+          Array.from({ length: p.connections }, async () => {
+            const sock = await connect(ctx.port);
+            await sock.sendAll(message);
+            await sock.recvExactly(p.messageBytes);
+            return sock;
+          }),
+        );
+      });
+      ctx.opened({});
+      await ctx.closeRequested;
+      for (const sock of socks) sock.socket.destroy();
+      return { connections: socks.length };
+    },
+  },
+};
+
+runPeer(awaitFloor);
