@@ -5,12 +5,17 @@
  */
 
 import { once } from "node:events";
+import {
+  echoFramed,
+  echoPingPong,
+  framedExchange,
+  pingPong,
+  receiveBulk,
+} from "../lib/await-programs.js";
 import { AwaitSocket, awaitServer } from "../lib/await-socket.js";
-import { encodeFrame, HEADER_BYTES } from "../lib/frame.js";
 import { closed, countCloses, listenNet, sendBulk } from "../lib/net-helpers.js";
 import { type PeerImplementation, runPeer } from "../lib/peer.js";
 import { HOST } from "../lib/protocol.js";
-import { rttMetrics } from "../lib/stats.js";
 
 const GO = Buffer.from([1]);
 
@@ -50,15 +55,10 @@ const awaitFloor: PeerImplementation = {
       }),
     async client(p, ctx) {
       const sock = await connect(ctx.port);
-      const buffer = Buffer.alloc(p.chunkBytes);
       let received = 0;
       await ctx.timed(async () => {
         await sock.sendAll(GO);
-        while (received < p.totalBytes) {
-          const n = await sock.recvInto(buffer);
-          if (n === 0) throw new Error(`stream ended after ${received} bytes`);
-          received += n;
-        }
+        received = await receiveBulk(sock, p);
       });
       sock.socket.end();
       await closed(sock.socket);
@@ -69,65 +69,28 @@ const awaitFloor: PeerImplementation = {
   pingpong: {
     server: (p, ctx) =>
       serve(ctx, async (conn) => {
-        for (let i = 0; i < p.warmup + p.roundTrips; i++) {
-          if (i === p.warmup) ctx.mark("start");
-          await conn.sendAll(await conn.recvExactly(p.messageBytes));
-        }
-        ctx.mark("end");
+        await echoPingPong(conn, p, ctx);
         await conn.untilEnd();
       }),
     async client(p, ctx) {
       const sock = await connect(ctx.port);
-      const message = Buffer.alloc(p.messageBytes, 0x62);
-      for (let i = 0; i < p.warmup; i++) {
-        await sock.sendAll(message);
-        await sock.recvExactly(p.messageBytes);
-      }
-      const rtts = new Float64Array(p.roundTrips);
-      await ctx.timed(async () => {
-        for (let i = 0; i < p.roundTrips; i++) {
-          const start = performance.now();
-          await sock.sendAll(message);
-          await sock.recvExactly(p.messageBytes);
-          rtts[i] = performance.now() - start;
-        }
-      });
+      const metrics = await pingPong(sock, p, (work) => ctx.timed(work));
       sock.socket.end();
       await closed(sock.socket);
-      return rttMetrics(rtts);
+      return metrics;
     },
   },
 
   framed: {
     server: (p, ctx) =>
       serve(ctx, async (conn) => {
-        for (let i = 0; i < p.warmup + p.messages; i++) {
-          if (i === p.warmup) ctx.mark("start");
-          const header = await conn.recvExactly(HEADER_BYTES);
-          const payload = await conn.recvExactly(header.readUInt32BE(0));
-          await conn.sendAll(encodeFrame(payload));
-        }
-        ctx.mark("end");
+        await echoFramed(conn, p, ctx);
         await conn.untilEnd();
       }),
     async client(p, ctx) {
       const sock = await connect(ctx.port);
-      const payload = Buffer.alloc(p.payloadBytes, 0x63);
-      const exchange = async (count: number): Promise<void> => {
-        let sent = 0;
-        for (; sent < Math.min(p.window, count); sent++) await sock.sendAll(encodeFrame(payload));
-        for (let received = 0; received < count; received++) {
-          const header = await sock.recvExactly(HEADER_BYTES);
-          const reply = await sock.recvExactly(header.readUInt32BE(0));
-          if (reply.length !== p.payloadBytes) throw new Error("bad reply");
-          if (sent < count) {
-            await sock.sendAll(encodeFrame(payload));
-            sent++;
-          }
-        }
-      };
-      await exchange(p.warmup);
-      await ctx.timed(() => exchange(p.messages));
+      await framedExchange(sock, p, p.warmup);
+      await ctx.timed(() => framedExchange(sock, p, p.messages));
       sock.socket.end();
       await closed(sock.socket);
       return { messages: p.messages };

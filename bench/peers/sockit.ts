@@ -11,10 +11,15 @@ import {
   socket,
   TCP_NODELAY,
 } from "../../src/index.js";
-import { encodeFrame, HEADER_BYTES } from "../lib/frame.js";
+import {
+  echoFramed,
+  echoPingPong,
+  framedExchange,
+  pingPong,
+  receiveBulk,
+} from "../lib/await-programs.js";
 import { type PeerImplementation, runPeer } from "../lib/peer.js";
 import { HOST } from "../lib/protocol.js";
-import { rttMetrics } from "../lib/stats.js";
 
 function tune(sock: Socket, timeout: number | null = null): Socket {
   sock.setsockopt(IPPROTO_TCP, TCP_NODELAY, 1);
@@ -71,15 +76,10 @@ const sockit: PeerImplementation = {
     },
     async client(p, ctx) {
       const sock = await connect(ctx.port);
-      const buffer = Buffer.alloc(p.chunkBytes);
       let received = 0;
       await ctx.timed(async () => {
         await sock.sendAll(GO);
-        while (received < p.totalBytes) {
-          const n = await sock.recvInto(buffer);
-          if (n === 0) throw new Error(`stream ended after ${received} bytes`);
-          received += n;
-        }
+        received = await receiveBulk(sock, p);
       });
       sock.shutdown(SHUT_WR);
       await drainAndClose(sock);
@@ -92,32 +92,15 @@ const sockit: PeerImplementation = {
       const server = await listen(p.timeout);
       ctx.ready(portOf(server));
       const conn = await acceptOne(server, p.timeout);
-      for (let i = 0; i < p.warmup + p.roundTrips; i++) {
-        if (i === p.warmup) ctx.mark("start");
-        await conn.sendAll(await conn.recvExactly(p.messageBytes));
-      }
-      ctx.mark("end");
+      await echoPingPong(conn, p, ctx);
       await drainAndClose(conn);
     },
     async client(p, ctx) {
       const sock = await connect(ctx.port, p.timeout);
-      const message = Buffer.alloc(p.messageBytes, 0x62);
-      for (let i = 0; i < p.warmup; i++) {
-        await sock.sendAll(message);
-        await sock.recvExactly(p.messageBytes);
-      }
-      const rtts = new Float64Array(p.roundTrips);
-      await ctx.timed(async () => {
-        for (let i = 0; i < p.roundTrips; i++) {
-          const start = performance.now();
-          await sock.sendAll(message);
-          await sock.recvExactly(p.messageBytes);
-          rtts[i] = performance.now() - start;
-        }
-      });
+      const metrics = await pingPong(sock, p, (work) => ctx.timed(work));
       sock.shutdown(SHUT_WR);
       await drainAndClose(sock);
-      return rttMetrics(rtts);
+      return metrics;
     },
   },
 
@@ -126,33 +109,13 @@ const sockit: PeerImplementation = {
       const server = await listen(p.timeout);
       ctx.ready(portOf(server));
       const conn = await acceptOne(server, p.timeout);
-      for (let i = 0; i < p.warmup + p.messages; i++) {
-        if (i === p.warmup) ctx.mark("start");
-        const header = await conn.recvExactly(HEADER_BYTES);
-        const payload = await conn.recvExactly(header.readUInt32BE(0));
-        await conn.sendAll(encodeFrame(payload));
-      }
-      ctx.mark("end");
+      await echoFramed(conn, p, ctx);
       await drainAndClose(conn);
     },
     async client(p, ctx) {
       const sock = await connect(ctx.port, p.timeout);
-      const payload = Buffer.alloc(p.payloadBytes, 0x63);
-      const exchange = async (count: number): Promise<void> => {
-        let sent = 0;
-        for (; sent < Math.min(p.window, count); sent++) await sock.sendAll(encodeFrame(payload));
-        for (let received = 0; received < count; received++) {
-          const header = await sock.recvExactly(HEADER_BYTES);
-          const reply = await sock.recvExactly(header.readUInt32BE(0));
-          if (reply.length !== p.payloadBytes) throw new Error("bad reply");
-          if (sent < count) {
-            await sock.sendAll(encodeFrame(payload));
-            sent++;
-          }
-        }
-      };
-      await exchange(p.warmup);
-      await ctx.timed(() => exchange(p.messages));
+      await framedExchange(sock, p, p.warmup);
+      await ctx.timed(() => framedExchange(sock, p, p.messages));
       sock.shutdown(SHUT_WR);
       await drainAndClose(sock);
       return { messages: p.messages };
