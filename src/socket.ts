@@ -40,14 +40,9 @@ import {
 import { wallToMonotonic } from "./internal/clock.js";
 import { Listener } from "./internal/listener.js";
 import { READINESS, type Readiness } from "./internal/observe.js";
-import {
-  defaultOptions,
-  getOption,
-  type OptionTarget,
-  type OptionValues,
-  setOption,
-} from "./internal/sockopts.js";
-import { DEFAULT_RCVBUF, READABLE, Stream, WRITABLE } from "./internal/stream.js";
+import { READABLE, WRITABLE } from "./internal/readiness-sink.js";
+import { getOption, type OptionTarget, OptionValues, setOption } from "./internal/sockopts.js";
+import { DEFAULT_RCVBUF, Stream } from "./internal/stream.js";
 import * as transfer from "./internal/transfer.js";
 import {
   checkTimeout,
@@ -600,7 +595,7 @@ export class Socket implements transfer.Transferring {
   }
 
   #optionTarget(): OptionTarget {
-    this.#options ??= defaultOptions();
+    this.#options ??= new OptionValues();
     const options = this.#options;
     return {
       options,

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import * as net from "node:net";
 import { test } from "node:test";
-import { READABLE, type ReadinessSink, Stream, WRITABLE } from "../src/internal/stream.js";
+import { READABLE, type ReadinessSink, WRITABLE } from "../src/internal/readiness-sink.js";
+import { Stream } from "../src/internal/stream.js";
 import { checkLeaks, within } from "./helpers.js";
 
 checkLeaks();

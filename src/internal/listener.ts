@@ -9,7 +9,8 @@
 
 import * as net from "node:net";
 import type { Endpoint } from "../address.js";
-import { type LocalName, READABLE, type ReadinessSink, Stream, WRITABLE } from "./stream.js";
+import { READABLE, type ReadinessSink, WRITABLE } from "./readiness-sink.js";
+import { type LocalName, Stream } from "./stream.js";
 import { NOT_READY } from "./wait.js";
 
 /** How `listen` was asked to bind. */

@@ -54,16 +54,16 @@ export class ReadyQueue<K> {
 
   /** Drops candidates that are no longer ready; true if any is ready (allocates nothing). */
   prune(): boolean {
-    let any = false;
+    let someReady = false;
     for (const watch of this.#candidates) {
       if (readyEvents(watch) !== 0) {
-        any = true;
+        someReady = true;
       } else {
         this.#candidates.delete(watch);
         watch.queued = false;
       }
     }
-    return any;
+    return someReady;
   }
 
   /** The ready `[key, events]` pairs among the candidates; drops candidates no longer ready. */

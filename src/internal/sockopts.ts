@@ -82,11 +82,6 @@ const REUSE_ADDR = 4;
 const REUSE_PORT = 8;
 const V6_ONLY = 16;
 
-/** Fresh option values. */
-export function defaultOptions(): OptionValues {
-  return new OptionValues();
-}
-
 /** True where `listen({ reusePort })` exists (Node.js >= 22.12, or 23.1). */
 export function canReusePort(): boolean {
   const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);

@@ -15,17 +15,10 @@
 import * as net from "node:net";
 import { type Endpoint, formatAddress } from "../address.js";
 import { socketError } from "../errors.js";
+import { EndOfTick } from "./end-of-tick.js";
+import { READABLE, type ReadinessSink, WRITABLE } from "./readiness-sink.js";
 import { RecvBuffer } from "./recv-buffer.js";
-
-/** Method keys of a {@link ReadinessSink} (symbols, so a Socket can be one without new API). */
-export const READABLE: unique symbol = Symbol("sockit.readable");
-export const WRITABLE: unique symbol = Symbol("sockit.writable");
-
-/** Who hears that a direction may have become ready. */
-export interface ReadinessSink {
-  [READABLE](): void;
-  [WRITABLE](): void;
-}
+import { SCRATCH, scratchView } from "./scratch.js";
 
 /** Default library receive buffer, bytes (SO_RCVBUF). */
 export const DEFAULT_RCVBUF = 128 * 1024;
@@ -34,9 +27,6 @@ export const DEFAULT_SNDBUF = 128 * 1024;
 
 /** `sendAll` copies data up to this size (and resolves at once) instead of lending it. */
 export const SMALL_WRITE = 16 * 1024;
-
-/** Node reads into this one scratch buffer for every socket; see RecvBuffer. */
-const SCRATCH = Buffer.allocUnsafe(64 * 1024);
 
 /** An IP address and port. */
 export interface LocalName {
@@ -353,7 +343,7 @@ export class Stream {
     const staged = this.#staged;
     if (staged === null) {
       this.#staged = copy;
-      flushAtEndOfTick(this);
+      stagedFlushes.schedule(this);
     } else if (Array.isArray(staged)) {
       staged.push(copy);
     } else {
@@ -427,8 +417,6 @@ export class Stream {
   }
 }
 
-const _EMPTY = Buffer.alloc(0);
-
 // The bits of Stream#flags.
 const EOF = 1;
 const WRITE_SHUT = 2;
@@ -442,37 +430,6 @@ type Owned = net.Socket & { [OWNER]?: Stream };
 function ownerOf(socket: net.Socket): Stream {
   return (socket as Owned)[OWNER]!;
 }
-/**
- * The first `nread` bytes of the read buffer `buf` as a view. The view is borrowed only for the
- * length of one read callback (RecvBuffer adopts or consumes it before the callback returns), so
- * one view is reused while reads have the same length: steady traffic makes no view per read.
- */
-function scratchView(buf: Uint8Array, nread: number): Uint8Array {
-  if (lastView.buffer !== buf.buffer || lastView.byteOffset !== buf.byteOffset) {
-    lastView = buf.subarray(0, nread);
-  } else if (lastView.length !== nread) {
-    lastView = buf.subarray(0, nread);
-  }
-  return lastView;
-}
-let lastView: Uint8Array = SCRATCH.subarray(0, 0);
 
-// Streams with staged copies, flushed by one tick callback for all of them.
-const toFlush: (Stream | undefined)[] = [];
-let toFlushCount = 0;
-
-function flushAtEndOfTick(stream: Stream): void {
-  if (toFlushCount === 0) process.nextTick(flushAll);
-  toFlush[toFlushCount++] = stream;
-}
-
-function flushAll(): void {
-  try {
-    for (let i = 0; i < toFlushCount; i++) Stream.flushStaged(toFlush[i]!);
-  } finally {
-    // Slots are cleared, not the array truncated, so its storage is reused. (A loop: the
-    // builtin `fill` is a slow C++ call for a handful of slots.)
-    for (let i = 0; i < toFlushCount; i++) toFlush[i] = undefined;
-    toFlushCount = 0;
-  }
-}
+/** Streams with staged copies, flushed by one tick callback for all of them. */
+const stagedFlushes = new EndOfTick<Stream>((stream) => Stream.flushStaged(stream));
