@@ -6,7 +6,7 @@
 
 import { encodeFrame, HEADER_BYTES } from "./frame.js";
 import type { ServerContext } from "./peer.js";
-import type { BulkParams, FramedParams, PingPongParams } from "./protocol.js";
+import type { BulkParams, ConnectionsParams, FramedParams, PingPongParams } from "./protocol.js";
 import { rttMetrics } from "./stats.js";
 
 /** The calls the programs make (sockit's Socket has them, and so does AwaitSocket). */
@@ -97,4 +97,20 @@ export async function framedExchange(
       sent++;
     }
   }
+}
+
+/** connections client: opens `p.connections` at once, each echoing one message. */
+export function openAll<S extends AwaitStream>(
+  p: ConnectionsParams,
+  connect: () => Promise<S>,
+): Promise<S[]> {
+  const message = Buffer.alloc(p.messageBytes, 0x64);
+  return Promise.all(
+    Array.from({ length: p.connections }, async () => {
+      const sock = await connect();
+      await sock.sendAll(message);
+      await sock.recvExactly(p.messageBytes);
+      return sock;
+    }),
+  );
 }

@@ -9,6 +9,7 @@ import {
   echoFramed,
   echoPingPong,
   framedExchange,
+  openAll,
   pingPong,
   receiveBulk,
 } from "../lib/await-programs.js";
@@ -112,17 +113,9 @@ const awaitFloor: PeerImplementation = {
       );
     },
     async client(p, ctx) {
-      const message = Buffer.alloc(p.messageBytes, 0x64);
       let socks: AwaitSocket[] = [];
       await ctx.timed(async () => {
-        socks = await Promise.all(
-          Array.from({ length: p.connections }, async () => {
-            const sock = await connect(ctx.port);
-            await sock.sendAll(message);
-            await sock.recvExactly(p.messageBytes);
-            return sock;
-          }),
-        );
+        socks = await openAll(p, () => connect(ctx.port));
       });
       ctx.opened({});
       await ctx.closeRequested;
