@@ -79,6 +79,21 @@ let sink = 0;
 type Run = () => { length: number };
 type Loop = (run: Run, n: number) => number;
 
+let compiled = 0;
+
+/**
+ * `new Function(...params, body)` whose source is unique to this call. V8 caches what
+ * `new Function` compiles by its source text, and closures of one cached source share one
+ * feedback vector: without the numbered comment, every subject's loop would share the type
+ * feedback of one, and so would every format's caller.
+ */
+function compileOwn(params: readonly string[], body: string): (...args: unknown[]) => unknown {
+  compiled++;
+  return new Function(...params, `${body}\n// compiled function ${compiled}`) as (
+    ...args: unknown[]
+  ) => unknown;
+}
+
 /**
  * A timing loop of its own for each subject: V8 shares type feedback between closures made from
  * one function literal, so a shared loop would make every call site polymorphic and hide how fast
@@ -86,9 +101,8 @@ type Loop = (run: Run, n: number) => number;
  * statement).
  */
 function newLoop(): Loop {
-  return new Function(
-    "run",
-    "n",
+  return compileOwn(
+    ["run", "n"],
     // Results are kept (briefly) so that no compiler can optimise their allocation away.
     "const keep = new Array(16);\nlet sink = 0;\n" +
       "for (let i = 0; i < n; i++) {\nconst r = run();\nkeep[i & 15] = r;\nsink ^= r.length;\n}\n" +
@@ -114,11 +128,11 @@ type MakeRun = (target: unknown, arg: unknown) => Run;
  */
 function caller(method: "pack" | "unpack", spread: "spread" | "plain"): MakeRun {
   const call = spread === "spread" ? `target.${method}(...arg)` : `target.${method}(arg)`;
-  return new Function("target", "arg", `return () => ${call};`) as MakeRun;
+  return compileOwn(["target", "arg"], `return () => ${call};`) as MakeRun;
 }
 
 function peerCaller(method: "pack" | "unpack"): (format: string, arg: unknown) => Run {
-  return new Function("peer", "format", "arg", `return () => peer.${method}(format, arg);`).bind(
+  return compileOwn(["peer", "format", "arg"], `return () => peer.${method}(format, arg);`).bind(
     null,
     pythonStruct,
   ) as (format: string, arg: unknown) => Run;
