@@ -86,6 +86,22 @@ describe("struct: JavaScript values", () => {
     assert.deepEqual(unpack("5000s", Buffer.alloc(5000, 7)), [Buffer.alloc(5000, 7)]);
   });
 
+  test("results of every size, across many pools, never share bytes", () => {
+    // Sizes around the 8-byte alignment and around the largest size cut from a pool (16 KiB).
+    const sizes = [1, 7, 8, 9, 100, 16383, 16384, 16385, 40000];
+    const results: { bytes: Buffer; fill: number }[] = [];
+    for (let round = 0; round < 12; round++) {
+      for (const size of sizes) {
+        const fill = results.length % 251;
+        const [bytes] = unpack(`${size}s`, Buffer.alloc(size, fill)) as [Buffer];
+        results.push({ bytes, fill });
+      }
+    }
+    for (const { bytes, fill } of results) {
+      assert.ok(bytes.every((byte) => byte === fill));
+    }
+  });
+
   test("formats with many float and 64-bit items unpack each item from its own bytes", () => {
     for (const repeat of [1, 15, 16, 17]) {
       const format = `<${"dQqf".repeat(repeat)}`;

@@ -163,20 +163,21 @@ const POOL_SIZE = 64 * 1024;
 /** `Buffer.allocUnsafe` with a pool of its own and without the argument checks. */
 function pooled(FastBuffer: BufferClass): (length: number) => Buffer {
   let pool: ArrayBufferLike = new ArrayBuffer(0);
-  let used = 0;
-  let free = 0;
+  // Where the next Buffer starts in `pool`, 8-byte aligned; POOL_SIZE when there is no pool yet.
+  let used = POOL_SIZE;
+  // The rare cases, out of the way of the fast path so that it stays small enough to inline.
+  const slow = (length: number): Buffer => {
+    if (length === 0) return Buffer.alloc(0);
+    if (length > POOL_SIZE >>> 2) return Buffer.allocUnsafe(length);
+    pool = Buffer.allocUnsafeSlow(POOL_SIZE).buffer;
+    used = (length + 7) & ~7;
+    return new FastBuffer(pool, 0, length);
+  };
   return (length) => {
-    if (length > free) {
-      if (length > POOL_SIZE >>> 2) return Buffer.allocUnsafe(length);
-      pool = Buffer.allocUnsafeSlow(POOL_SIZE).buffer;
-      used = 0;
-    } else if (length === 0) {
-      return Buffer.alloc(0);
-    }
-    const out = new FastBuffer(pool, used, length);
-    used = (used + length + 7) & ~7;
-    free = POOL_SIZE - used;
-    return out;
+    const at = used;
+    if (length === 0 || at + length > POOL_SIZE) return slow(length);
+    used = (at + length + 7) & ~7;
+    return new FastBuffer(pool, at, length);
   };
 }
 
