@@ -2,13 +2,15 @@
  * A listening stream socket on top of `net.Server`, turned from push to pull: connections Node
  * accepts wait in a queue of at most `backlog` entries until `accept()` takes them.
  *
- * On Node.js, accepted handles are wrapped with `onread` (reads through the shared scratch
- * buffer, no allocation per read) by taking over the server handle's `onconnection`; runtimes
- * without that hook fall back to the `'connection'` event and `'data'`.
+ * On Node.js (and Deno), accepted handles are wrapped with `onread` (reads through the shared
+ * scratch buffer, no allocation per read) by taking over the server handle's `onconnection`;
+ * runtimes without that hook (see node-hooks.ts) fall back to the `'connection'` event and
+ * `'data'`.
  */
 
 import * as net from "node:net";
 import type { Endpoint } from "../address.js";
+import { NODE_STREAM_HOOKS } from "./node-hooks.js";
 import { READABLE, type ReadinessSink, WRITABLE } from "./readiness-sink.js";
 import { type LocalName, Stream } from "./stream.js";
 import { NOT_READY } from "./wait.js";
@@ -94,6 +96,7 @@ export class Listener {
 
   /** Replaces Node's accept callback so accepted sockets read with `onread`. */
   #takeOverAccept(): void {
+    if (!NODE_STREAM_HOOKS) return;
     const handle = (this.server as unknown as { _handle?: ServerHandle })._handle;
     if (typeof handle?.onconnection !== "function") return;
     const original = handle.onconnection;

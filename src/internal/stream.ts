@@ -16,6 +16,7 @@ import * as net from "node:net";
 import { type Endpoint, formatAddress } from "../address.js";
 import { socketError } from "../errors.js";
 import { EndOfTick } from "./end-of-tick.js";
+import { NODE_STREAM_HOOKS } from "./node-hooks.js";
 import { READABLE, type ReadinessSink, WRITABLE } from "./readiness-sink.js";
 import { RecvBuffer } from "./recv-buffer.js";
 import { SCRATCH, scratchView } from "./scratch.js";
@@ -64,13 +65,7 @@ export class Stream {
 
   private constructor(socket: net.Socket | null, sink: ReadinessSink) {
     this.#sink = sink;
-    this.socket =
-      socket ??
-      new net.Socket({
-        allowHalfOpen: true,
-        onread: { buffer: SCRATCH, callback: Stream.#onReadShared },
-        writableHighWaterMark: 0,
-      } as net.SocketConstructorOpts);
+    this.socket = socket ?? Stream.#newSocket();
     (this.socket as Owned)[OWNER] = this;
     this.socket.on("error", Stream.#onError);
     this.socket.on("drain", Stream.#onDrain);
@@ -162,6 +157,23 @@ export class Stream {
   static #onDataShared = function (this: net.Socket, chunk: Buffer): void {
     ownerOf(this).#onData(chunk);
   };
+
+  /** A socket of our own: reads through the shared scratch buffer where `onread` works. */
+  static #newSocket(): net.Socket {
+    if (!NODE_STREAM_HOOKS) {
+      const socket = new net.Socket({
+        allowHalfOpen: true,
+        writableHighWaterMark: 0,
+      } as net.SocketConstructorOpts);
+      socket.on("data", Stream.#onDataShared);
+      return socket;
+    }
+    return new net.Socket({
+      allowHalfOpen: true,
+      onread: { buffer: SCRATCH, callback: Stream.#onReadShared },
+      writableHighWaterMark: 0,
+    } as net.SocketConstructorOpts);
+  }
 
   /** Starts connecting to `endpoint`; readiness for writing reports the outcome. */
   static connect(
