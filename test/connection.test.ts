@@ -34,6 +34,7 @@ import {
   checkLeaks,
   isCode,
   nextTurn,
+  ON_BUN,
   python,
   pythonFixture,
   sleep,
@@ -96,6 +97,11 @@ function fakeNames(names: Record<string, () => Answer | Promise<Answer>>): {
     },
   };
 }
+
+/** Bun's ESM named imports do not see a builtin patched through syncBuiltinESMExports. */
+const FAKE_DNS = ON_BUN
+  ? { skip: "Bun: a patched node:dns/promises does not reach ESM named imports" }
+  : {};
 
 const V6 = { address: "::1", family: 6 };
 const V4 = { address: "127.0.0.1", family: 4 };
@@ -162,7 +168,7 @@ describe("createConnection", () => {
     );
   });
 
-  test("raises AddressInfoError when the name does not resolve", async () => {
+  test("raises AddressInfoError when the name does not resolve", FAKE_DNS, async () => {
     using _names = fakeNames({
       "gone.sockit.test": () => {
         throw Object.assign(new Error("getaddrinfo ENOTFOUND"), {
@@ -177,7 +183,7 @@ describe("createConnection", () => {
     );
   });
 
-  test("with allErrors raises an AggregateError of every attempt", async () => {
+  test("with allErrors raises an AggregateError of every attempt", FAKE_DNS, async () => {
     using _names = fakeNames({ "both.sockit.test": () => [V6, V4] });
     await using held = await hold("refuse@::1", "refuse@127.0.0.1");
     const error = await createConnection(["both.sockit.test", held.port], {
@@ -239,15 +245,19 @@ describe("createConnection with Happy Eyeballs", () => {
     ["127.0.0.1", "::1", AF_INET],
     ["::1", "127.0.0.1", AF_INET6],
   ] as const) {
-    test(`reaches ${listening} when the name also has ${refusing}, which refuses`, async () => {
-      using _names = fakeNames({ "both.sockit.test": () => [V6, V4] });
-      // Time never moves: a refused attempt must hand over at once, not after the delay.
-      using _clock = useFakeClock();
-      await using held = await hold(`refuse@${refusing}`, `listen@${listening}`);
-      await using sock = await within(createConnection(["both.sockit.test", held.port]), 5000);
-      assert.equal(sock.family, family);
-      assert.equal((sock.getpeername() as [string, number])[0], listening);
-    });
+    test(
+      `reaches ${listening} when the name also has ${refusing}, which refuses`,
+      FAKE_DNS,
+      async () => {
+        using _names = fakeNames({ "both.sockit.test": () => [V6, V4] });
+        // Time never moves: a refused attempt must hand over at once, not after the delay.
+        using _clock = useFakeClock();
+        await using held = await hold(`refuse@${refusing}`, `listen@${listening}`);
+        await using sock = await within(createConnection(["both.sockit.test", held.port]), 5000);
+        assert.equal(sock.family, family);
+        assert.equal((sock.getpeername() as [string, number])[0], listening);
+      },
+    );
   }
 
   test("reaches the family that listens when localhost has ::1 and 127.0.0.1", async (t) => {
@@ -262,24 +272,28 @@ describe("createConnection with Happy Eyeballs", () => {
     assert.equal(sock.family, AF_INET);
   });
 
-  test("tries the next address only after 250 ms while the first hangs (fake clock)", async () => {
-    using names = fakeNames({ "both.sockit.test": () => [V6, V4] });
-    using clock = useFakeClock();
-    await using held = await hold("blackhole@::1", "listen@127.0.0.1");
-    const connecting = track(createConnection(["both.sockit.test", held.port]));
-    await nextTurn(); // resolution done, the ::1 attempt started
-    assert.deepEqual(names.lookups, ["both.sockit.test"]);
-    clock.advance(HAPPY_EYEBALLS_DELAY_MS - 1);
-    // Proving that nothing starts early needs a window: a loopback connect takes well under it.
-    await sleep(50);
-    assert.equal(connecting.settled(), false);
-    clock.advance(1);
-    await using sock = await within(connecting.promise, 5000);
-    assert.equal(sock.family, AF_INET);
-    assert.deepEqual(sock.getpeername(), ["127.0.0.1", held.port]);
-  });
+  test(
+    "tries the next address only after 250 ms while the first hangs (fake clock)",
+    FAKE_DNS,
+    async () => {
+      using names = fakeNames({ "both.sockit.test": () => [V6, V4] });
+      using clock = useFakeClock();
+      await using held = await hold("blackhole@::1", "listen@127.0.0.1");
+      const connecting = track(createConnection(["both.sockit.test", held.port]));
+      await nextTurn(); // resolution done, the ::1 attempt started
+      assert.deepEqual(names.lookups, ["both.sockit.test"]);
+      clock.advance(HAPPY_EYEBALLS_DELAY_MS - 1);
+      // Proving that nothing starts early needs a window: a loopback connect takes well under it.
+      await sleep(50);
+      assert.equal(connecting.settled(), false);
+      clock.advance(1);
+      await using sock = await within(connecting.promise, 5000);
+      assert.equal(sock.family, AF_INET);
+      assert.deepEqual(sock.getpeername(), ["127.0.0.1", held.port]);
+    },
+  );
 
-  test("tries the next address no earlier than 250 ms in real time", async () => {
+  test("tries the next address no earlier than 250 ms in real time", FAKE_DNS, async () => {
     using _names = fakeNames({ "both.sockit.test": () => [V6, V4] });
     await using held = await hold("blackhole@::1", "listen@127.0.0.1");
     const start = performance.now();
@@ -290,7 +304,7 @@ describe("createConnection with Happy Eyeballs", () => {
     assert.ok(elapsed < 5000, `connected after ${elapsed} ms`);
   });
 
-  test("interleaves the families, starting with the first answer's", async () => {
+  test("interleaves the families, starting with the first answer's", FAKE_DNS, async () => {
     using _names = fakeNames({
       "many.sockit.test": () => [
         V6,
@@ -321,7 +335,7 @@ describe("createConnection with Happy Eyeballs", () => {
 });
 
 describe("createConnection timeouts and abort", () => {
-  test("times out while resolving (fake clock)", async () => {
+  test("times out while resolving (fake clock)", FAKE_DNS, async () => {
     const answer = deferred<Answer>();
     using _names = fakeNames({ "slow.sockit.test": () => answer.promise });
     using clock = useFakeClock();
@@ -335,7 +349,7 @@ describe("createConnection timeouts and abort", () => {
     answer.resolve([V4]);
   });
 
-  test("counts resolution and connecting against one timeout (fake clock)", async () => {
+  test("counts resolution and connecting against one timeout (fake clock)", FAKE_DNS, async () => {
     const answer = deferred<Answer>();
     using _names = fakeNames({ "slow.sockit.test": () => answer.promise });
     using clock = useFakeClock();
@@ -364,17 +378,21 @@ describe("createConnection timeouts and abort", () => {
     assert.ok(elapsed < 5000, `timed out after ${elapsed} ms`);
   });
 
-  test("an already-aborted signal rejects at once with its reason, before resolving", async () => {
-    using names = fakeNames({ "both.sockit.test": () => [V6, V4] });
-    const reason = new Error("stop");
-    await assert.rejects(
-      createConnection(["both.sockit.test", 80], { signal: AbortSignal.abort(reason) }),
-      (error) => error === reason,
-    );
-    assert.deepEqual(names.lookups, []);
-  });
+  test(
+    "an already-aborted signal rejects at once with its reason, before resolving",
+    FAKE_DNS,
+    async () => {
+      using names = fakeNames({ "both.sockit.test": () => [V6, V4] });
+      const reason = new Error("stop");
+      await assert.rejects(
+        createConnection(["both.sockit.test", 80], { signal: AbortSignal.abort(reason) }),
+        (error) => error === reason,
+      );
+      assert.deepEqual(names.lookups, []);
+    },
+  );
 
-  test("aborting while resolving rejects with the signal's reason", async () => {
+  test("aborting while resolving rejects with the signal's reason", FAKE_DNS, async () => {
     const answer = deferred<Answer>();
     using _names = fakeNames({ "slow.sockit.test": () => answer.promise });
     const controller = new AbortController();
@@ -386,7 +404,7 @@ describe("createConnection timeouts and abort", () => {
     answer.resolve([V4]);
   });
 
-  test("aborting while attempts are under way rejects with the reason", async () => {
+  test("aborting while attempts are under way rejects with the reason", FAKE_DNS, async () => {
     using _names = fakeNames({ "both.sockit.test": () => [V6, V4] });
     await using held = await hold("blackhole@::1", "blackhole@127.0.0.1");
     const controller = new AbortController();

@@ -31,6 +31,18 @@ function leaked(): string[] {
   return out;
 }
 
+/** Whether the suite runs on Bun (`bun test`), whose node: modules differ in a few places. */
+export const ON_BUN = typeof process.versions.bun === "string";
+
+/**
+ * Memory the process holds outside V8's heap objects: `arrayBuffers` (Buffer contents) where the
+ * runtime reports it; on Bun, which reports 0 there, the resident set size.
+ */
+export function bufferMemory(): number {
+  const usage = process.memoryUsage();
+  return ON_BUN ? usage.rss : usage.arrayBuffers;
+}
+
 /** Fails the file if it leaves sockets, servers, child processes or timers behind. */
 export function checkLeaks(): void {
   after(async () => {

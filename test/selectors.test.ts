@@ -25,7 +25,7 @@ import {
 } from "../src/index.js";
 import { type Clock, pendingExpiries, setClock, type TimerHandle } from "../src/internal/clock.js";
 import { READINESS, type Readiness } from "../src/internal/observe.js";
-import { checkLeaks, type PythonPeer, peer, python, tcpPair } from "./helpers.js";
+import { checkLeaks, ON_BUN, type PythonPeer, peer, python, tcpPair } from "./helpers.js";
 
 checkLeaks();
 
@@ -637,7 +637,11 @@ describe("readiness", () => {
     sel.unregister(p.rd);
   });
 
-  test("a stream is not writable while its send buffer is full, and is again once it drains", async () => {
+  test("a stream is not writable while its send buffer is full, and is again once it drains", {
+    // Bun hands a reader everything the kernel holds in one chunk (180 KiB here, where Node.js
+    // reads 64 KiB at a time), so the writer's queue drains before anybody reads.
+    todo: ON_BUN && "Bun: one read takes all the kernel holds, emptying the writer's queue",
+  }, async () => {
     await using p = await pair();
     using sel = new DefaultSelector();
     p.wr.setsockopt(SOL_SOCKET, SO_SNDBUF, 4096);

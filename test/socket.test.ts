@@ -34,7 +34,7 @@ import {
   TCP_NODELAY,
   TimeoutError,
 } from "../src/index.js";
-import { checkLeaks, sleep, tcpPair } from "./helpers.js";
+import { bufferMemory, checkLeaks, sleep, tcpPair } from "./helpers.js";
 
 checkLeaks();
 
@@ -563,11 +563,11 @@ describe("sending", () => {
     const size = 16 * 1024 * 1024;
     const a = Buffer.alloc(size, 1);
     const b = Buffer.alloc(size, 2);
-    const before = process.memoryUsage().arrayBuffers;
+    const before = bufferMemory();
     pair.client.setTimeout(0.5);
     pair.server.setTimeout(0.5);
     const results = await Promise.allSettled([pair.client.sendAll(a), pair.server.sendAll(b)]);
-    const grown = process.memoryUsage().arrayBuffers - before;
+    const grown = bufferMemory() - before;
     for (const result of results) {
       assert.equal(result.status, "rejected");
       const error = (result as PromiseRejectedResult).reason as TimeoutError;
