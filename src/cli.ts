@@ -145,18 +145,25 @@ function help(text: string): number {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (status) => {
-    process.exitCode = status;
-  },
-  (error: unknown) => {
-    if (error instanceof UsageError) {
-      console.error(`sockit: ${error.message}\n\n${USAGE}`);
-      process.exitCode = 2;
-      return;
-    }
-    const { status, line } = describeFailure(error);
-    console.error(`sockit: ${line}`);
-    process.exitCode = status;
-  },
-);
+main(process.argv.slice(2))
+  .then(
+    (status) => {
+      process.exitCode = status;
+    },
+    (error: unknown) => {
+      if (error instanceof UsageError) {
+        console.error(`sockit: ${error.message}\n\n${USAGE}`);
+        process.exitCode = 2;
+        return;
+      }
+      const { status, line } = describeFailure(error);
+      console.error(`sockit: ${line}`);
+      process.exitCode = status;
+    },
+  )
+  .finally(() => {
+    // The command is over. Deno keeps a pending read of a destroyed stdin alive (`connect` with
+    // input still open), so end the process if something still holds it after a moment; the
+    // timer is unref'd, so where nothing does (Node.js, Bun) the process has already exited.
+    setTimeout(() => process.exit(), 200).unref();
+  });
