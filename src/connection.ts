@@ -225,13 +225,25 @@ export async function createServer(
   try {
     if (family !== AF_UNIX) sock.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1);
     if (reusePort) sock.setsockopt(SOL_SOCKET, SO_REUSEPORT, 1);
-    if (family === AF_INET6) sock.setsockopt(IPPROTO_IPV6, IPV6_V6ONLY, dualstackIpv6 ? 0 : 1);
+    if (family === AF_INET6) setV6Only(sock, !dualstackIpv6);
     await sock.bind(address);
     await (backlog === undefined ? sock.listen() : sock.listen(backlog));
     return sock;
   } catch (error) {
     sock.close();
     throw error;
+  }
+}
+
+/**
+ * Makes an AF_INET6 listener V6-only or dual-stack. As CPython's `create_server`, a runtime that
+ * cannot make it V6-only (ENOPROTOOPT) leaves it dual-stack rather than failing.
+ */
+function setV6Only(sock: Socket, on: boolean): void {
+  try {
+    sock.setsockopt(IPPROTO_IPV6, IPV6_V6ONLY, on ? 1 : 0);
+  } catch (error) {
+    if (!(on && error instanceof SocketError && error.code === "ENOPROTOOPT")) throw error;
   }
 }
 

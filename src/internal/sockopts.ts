@@ -88,6 +88,11 @@ export function canReusePort(): boolean {
   return major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12);
 }
 
+/** False on Deno, whose `net.Server#listen` ignores `ipv6Only` (Deno 2.9): never V6-only. */
+export function canSetV6Only(): boolean {
+  return typeof process.versions.deno !== "string";
+}
+
 /** What `getsockopt`/`setsockopt` need from the socket beyond the values. */
 export interface OptionTarget {
   readonly options: OptionValues;
@@ -135,7 +140,9 @@ export function setOption(
     o.noDelay = flag(value);
     changed = "noDelay";
   } else if (level === IPPROTO_IPV6 && option === IPV6_V6ONLY) {
-    o.v6Only = flag(value);
+    const on = flag(value);
+    if (on && !canSetV6Only()) throw noOption(level, option, "this runtime ignores IPV6_V6ONLY");
+    o.v6Only = on;
     changed = "v6Only";
   } else if (level !== SOL_SOCKET) throw noOption(level, option);
   else if (option === SO_KEEPALIVE) {
