@@ -10,6 +10,7 @@ import {
   BlockingIOError,
   BrokenPipeError,
   ConnectionRefusedError,
+  ConnectionResetError,
   createServer,
   getDefaultTimeout,
   IncompleteReadError,
@@ -454,6 +455,27 @@ describe("deadlines", () => {
 });
 
 describe("closing", () => {
+  test("getsockname still answers after the peer reset the connection, until close", async () => {
+    for (const family of [AF_INET, AF_INET6]) {
+      await using pair = await tcpPair(family);
+      // The server's view of the client; the client has not asked for its own name yet.
+      const name = pair.server.getpeername();
+      pair.server.setsockopt(SOL_SOCKET, SO_LINGER, 0);
+      pair.server.close();
+      await assert.rejects(pair.client.recv(1), ConnectionResetError);
+      assert.deepEqual(pair.client.getsockname(), name);
+      assert.throws(
+        () => pair.client.getpeername(),
+        (e: SocketError) => e.code === "ENOTCONN",
+      );
+      pair.client.close();
+      assert.throws(
+        () => pair.client.getsockname(),
+        (e: SocketError) => e.code === "EBADF",
+      );
+    }
+  });
+
   test("rejects pending calls and later ones with EBADF", async () => {
     await using pair = await tcpPair();
     const waiting = pair.server.recv(1);

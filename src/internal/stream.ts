@@ -51,8 +51,8 @@ export class Stream {
   pending: PendingError | null = null;
   #label: string | undefined;
   #endpoint: Endpoint | undefined;
-  /** Local IP address, captured once connected (Node forgets it when destroyed). */
-  local: LocalName | undefined;
+  /** The local IP address once known (see `local`). */
+  #local: LocalName | undefined;
   #sink: ReadinessSink;
   /** EOF | WRITE_SHUT | PAUSED | READ_SHUT bits: one field, as every connection has them. */
   #flags = 0;
@@ -150,7 +150,8 @@ export class Stream {
   static #onConnect = function (this: net.Socket): void {
     const stream = ownerOf(this);
     stream.state = "open";
-    stream.#captureNames();
+    // Where the handle is gone before _destroy runs (Bun), the name must be kept now.
+    if (!NODE_STREAM_HOOKS) stream.#queryLocal();
     stream.#sink[WRITABLE]();
   };
 
@@ -161,14 +162,14 @@ export class Stream {
   /** A socket of our own: reads through the shared scratch buffer where `onread` works. */
   static #newSocket(): net.Socket {
     if (!NODE_STREAM_HOOKS) {
-      const socket = new net.Socket({
+      const socket = new OwnSocket({
         allowHalfOpen: true,
         writableHighWaterMark: 0,
       } as net.SocketConstructorOpts);
       socket.on("data", Stream.#onDataShared);
       return socket;
     }
-    return new net.Socket({
+    return new OwnSocket({
       allowHalfOpen: true,
       onread: { buffer: SCRATCH, callback: Stream.#onReadShared },
       writableHighWaterMark: 0,
@@ -205,7 +206,7 @@ export class Stream {
 
   /** Wraps a handle Node accepted (fast path: reads through the shared scratch buffer). */
   static fromHandle(handle: unknown, sink: ReadinessSink, local?: LocalName): Stream {
-    const socket = new net.Socket({
+    const socket = new OwnSocket({
       handle,
       allowHalfOpen: true,
       readable: true,
@@ -230,14 +231,37 @@ export class Stream {
     return stream;
   }
 
-  /** `local` is the listener's address when it is a specific one (then no system call). */
+  /**
+   * For an accepted connection: the peer's name (which `accept` returns; Node keeps it after
+   * destroy) and the local one. `local` is the listener's address when it is a specific one; a
+   * socket Node made (not an OwnSocket, which keeps its name itself) asks for it now.
+   */
   #captureNames(local?: LocalName): void {
-    if (local !== undefined) this.local = local;
-    else {
-      const { localAddress, localPort } = this.socket;
-      if (localAddress !== undefined) this.local = { address: localAddress, port: localPort ?? 0 };
-    }
-    void this.socket.remoteAddress; // Node caches the peer name, and keeps it after destroy
+    if (local !== undefined) this.#local = local;
+    else if (!(this.socket instanceof OwnSocket)) this.#queryLocal();
+    void this.socket.remoteAddress;
+  }
+
+  /**
+   * The local IP address and port. Asked of the kernel on first use and kept: Node forgets it
+   * when the socket is destroyed, so an OwnSocket destroyed under us (a reset, an error, both
+   * directions shut) keeps it first (see keepLocalName), as Python's `getsockname` still answers
+   * until `close`.
+   */
+  get local(): LocalName | undefined {
+    return this.#local ?? this.#queryLocal();
+  }
+
+  #queryLocal(): LocalName | undefined {
+    if (this.state !== "open") return undefined;
+    const { localAddress, localPort } = this.socket;
+    if (localAddress !== undefined) this.#local = { address: localAddress, port: localPort ?? 0 };
+    return this.#local;
+  }
+
+  /** Called as Node destroys the socket, while its handle still answers. */
+  keepLocalName(): void {
+    if (this.#local === undefined && (this.#flags & CLOSED) === 0) this.#queryLocal();
   }
 
   /** Peer IP address, or undefined if it was never known. */
@@ -400,7 +424,7 @@ export class Stream {
    */
   close(reset: boolean): void {
     const unread = this.rx.length > 0 || this.#paused;
-    this.#flags |= READ_SHUT;
+    this.#flags |= READ_SHUT | CLOSED;
     this.rx.clear();
     const socket = this.socket;
     if (socket.destroyed) return;
@@ -434,6 +458,8 @@ const EOF = 1;
 const WRITE_SHUT = 2;
 const PAUSED = 4;
 const READ_SHUT = 8;
+/** close() was called: nobody can ask for the names any more. */
+const CLOSED = 16;
 
 /** Where a net.Socket keeps its Stream, for the shared listeners. */
 const OWNER: unique symbol = Symbol("sockit.stream");
@@ -441,6 +467,14 @@ type Owned = net.Socket & { [OWNER]?: Stream };
 
 function ownerOf(socket: net.Socket): Stream {
   return (socket as Owned)[OWNER]!;
+}
+
+/** The net.Socket of the streams we make: it keeps its local name when Node destroys it. */
+class OwnSocket extends net.Socket {
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    (this as Owned)[OWNER]?.keepLocalName();
+    super._destroy(error, callback);
+  }
 }
 
 /** Streams with staged copies, flushed by one tick callback for all of them. */
