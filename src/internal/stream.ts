@@ -54,7 +54,7 @@ export class Stream {
   /** The local IP address once known (see `local`). */
   #local: LocalName | undefined;
   #sink: ReadinessSink;
-  /** EOF | WRITE_SHUT | PAUSED | READ_SHUT bits: one field, as every connection has them. */
+  /** EOF, WRITE_SHUT, PAUSED, READ_SHUT and CLOSED bits: one field, as every stream has them. */
   #flags = 0;
   #demands: number[] | undefined;
   /** Bytes handed to Node so far (the kernel has taken all but `socket.writableLength`). */
@@ -150,7 +150,7 @@ export class Stream {
   static #onConnect = function (this: net.Socket): void {
     const stream = ownerOf(this);
     stream.state = "open";
-    // Where the handle is gone before _destroy runs (Bun), the name must be kept now.
+    // Bun's socket no longer answers for its name when _destroy runs: keep it now.
     if (!NODE_STREAM_HOOKS) stream.#queryLocal();
     stream.#sink[WRITABLE]();
   };
