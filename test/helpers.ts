@@ -34,6 +34,9 @@ function leaked(): string[] {
 /** Whether the suite runs on Bun (`bun test`), whose node: modules differ in a few places. */
 export const ON_BUN = typeof process.versions.bun === "string";
 
+/** Whether the suite runs on Deno (`deno test`), whose node: modules differ in a few places. */
+export const ON_DENO = typeof process.versions.deno === "string";
+
 /**
  * Memory the process holds outside V8's heap objects: `arrayBuffers` (Buffer contents) where the
  * runtime reports it; on Bun, which reports 0 there, the resident set size.

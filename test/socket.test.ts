@@ -35,7 +35,7 @@ import {
   TCP_NODELAY,
   TimeoutError,
 } from "../src/index.js";
-import { bufferMemory, checkLeaks, sleep, tcpPair } from "./helpers.js";
+import { bufferMemory, checkLeaks, ON_DENO, sleep, tcpPair } from "./helpers.js";
 
 checkLeaks();
 
@@ -197,7 +197,18 @@ describe("connecting", () => {
     assert.deepEqual(address, client.getsockname());
     assert.deepEqual(conn.getpeername(), client.getsockname());
     assert.deepEqual(client.getpeername(), ["127.0.0.1", port]);
-    assert.ok(conn.fileno() > 2);
+  });
+
+  test("fileno() is the OS descriptor of a listening, connected or accepted TCP socket", {
+    todo: ON_DENO && "Deno: TCP handles expose no descriptor, so fileno() is -1",
+  }, async () => {
+    using server = await createServer(["127.0.0.1", 0]);
+    using client = socket();
+    await client.connect(server.getsockname() as [string, number]);
+    const [conn] = await server.accept();
+    using _conn = conn;
+    const fds = [server.fileno(), client.fileno(), conn.fileno()];
+    assert.ok(fds.every((fd) => fd > 2) && new Set(fds).size === 3, `fds ${fds}`);
   });
 
   test("surfaces EADDRINUSE at listen", async () => {
