@@ -163,7 +163,9 @@ main(process.argv.slice(2))
   )
   .finally(() => {
     // The command is over. Deno keeps a pending read of a destroyed stdin alive (`connect` with
-    // input still open), so end the process if something still holds it after a moment; the
-    // timer is unref'd, so where nothing does (Node.js, Bun) the process has already exited.
-    setTimeout(() => process.exit(), 200).unref();
+    // input still open), so once what we wrote has left, end the process if something still
+    // holds it after a moment. The timer is unref'd: where nothing does (Node.js, Bun), the
+    // process has exited before it fires.
+    const exitSoon = () => setTimeout(() => process.exit(), 200).unref();
+    process.stdout.write("", () => process.stderr.write("", exitSoon));
   });
