@@ -153,7 +153,10 @@ export class RecvBuffer {
     while (copied < n) {
       const chunk = this.#chunks[c]!;
       const take = Math.min(chunk.length - start, n - copied);
-      if (take <= SMALL_COPY) {
+      if (take === chunk.length) {
+        // The whole chunk (start is 0): `set` needs no view of it.
+        target.set(chunk, offset + copied);
+      } else if (take <= SMALL_COPY) {
         // A loop beats making a view for `set` (and makes no garbage).
         for (let i = 0; i < take; i++) target[offset + copied + i] = chunk[start + i]!;
       } else {
