@@ -62,6 +62,8 @@ export class Stream {
   /** Small copies made this tick, written together at its end (see writeCopy). */
   #staged: Buffer | Buffer[] | null = null;
   #stagedBytes = 0;
+  /** The readEpoch of the last copy written at once (see writeCopy). */
+  #directEpoch = -1;
 
   private constructor(socket: net.Socket | null, sink: ReadinessSink) {
     this.#sink = sink;
@@ -278,6 +280,7 @@ export class Stream {
   }
 
   #onRead(nread: number, buf: Uint8Array): boolean {
+    readEpoch = (readEpoch + 1) | 0;
     if (this.#readShut) return true;
     this.rx.pushBorrowed(scratchView(buf, nread));
     this.#sink[READABLE]();
@@ -288,6 +291,7 @@ export class Stream {
   }
 
   #onData(chunk: Buffer): void {
+    readEpoch = (readEpoch + 1) | 0;
     if (this.#readShut) return;
     this.rx.push(chunk);
     this.#sink[READABLE]();
@@ -370,13 +374,20 @@ export class Stream {
   }
 
   /**
-   * Writes a copy. Copies made in one tick are staged and leave together, in one write at the
-   * end of the tick, so many small messages cost one system call (and one message costs no
-   * more than a plain write).
+   * Writes a copy. The reply to a read (the first copy since data last arrived, with nothing
+   * left unread) is written at once, as in a request-response exchange. Other copies are staged
+   * and leave together, in one write at the end of the tick, so many small messages cost one
+   * system call. Staging costs a tick callback, about 0.2 µs a message: with replies written
+   * at once, ping-pong went from 1.12× to 1.09× net `onread`.
    */
   writeCopy(data: Uint8Array): void {
     const copy = Buffer.from(data);
     const staged = this.#staged;
+    if (staged === null && this.#directEpoch !== readEpoch && this.rx.length === 0) {
+      this.#directEpoch = readEpoch;
+      this.write(copy);
+      return;
+    }
     if (staged === null) {
       this.#staged = copy;
       stagedFlushes.schedule(this);
@@ -476,6 +487,9 @@ class OwnSocket extends net.Socket {
     super._destroy(error, callback);
   }
 }
+
+/** Counts reads by any stream (wrapping int32): a stream's first copy after one is a reply. */
+let readEpoch = 0;
 
 /** Streams with staged copies, flushed by one tick callback for all of them. */
 const stagedFlushes = new EndOfTick<Stream>((stream) => Stream.flushStaged(stream));
