@@ -591,6 +591,25 @@ describe("sending", () => {
     assert.ok(received.equals(Buffer.concat([small1, large, small2])));
   });
 
+  test("a reply written at once and the copies staged after it arrive in order", async () => {
+    await using pair = await tcpPair();
+    const parts: Buffer[] = [];
+    for (let round = 0; round < 20; round++) {
+      await pair.server.sendAll(`q${round}`);
+      // The first small sendAll after this read is written at once and the next ones staged;
+      // large ones (lent) and send() write at once after what is staged.
+      const question = await pair.client.recvExactly(`q${round}`.length);
+      const replies = [question, Buffer.from(`,a${round}`), Buffer.alloc(round * 1500, round)];
+      const sends = replies.map((reply) => pair.client.sendAll(reply));
+      const end = Buffer.from(";");
+      assert.equal(await pair.client.send(end), 1);
+      await Promise.all(sends);
+      parts.push(...replies, end);
+    }
+    const expected = Buffer.concat(parts);
+    assert.ok((await pair.server.recvExactly(expected.length)).equals(expected));
+  });
+
   test("two peers that only send deadlock, and a timeout gets them out with bytesSent", async () => {
     await using pair = await tcpPair();
     const size = 16 * 1024 * 1024;
