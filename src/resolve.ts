@@ -174,6 +174,27 @@ function numericHost(host: string): { address: string; family: 4 | 6 } | undefin
   return { address: percent >= 0 ? text + host.slice(percent) : text, family: 6 };
 }
 
+/** One address the system resolver gave for a name. */
+export interface LookupAnswer {
+  address: string;
+  family: number;
+}
+
+/** How sockit asks the system resolver for a name's addresses (`family` 0: any). */
+export type NameLookup = (host: string, family: 0 | 4 | 6) => Promise<LookupAnswer[]>;
+
+/** The system resolver (Node's `dns.lookup`, as glibc answers). */
+export const systemLookup: NameLookup = (host, family) => lookup(host, { all: true, family });
+let nameLookup: NameLookup = systemLookup;
+
+/**
+ * Replaces the resolver `getaddrinfo` asks for names (tests answer names with it, on every
+ * runtime); `null` restores the system's. Internal: not exported from the package.
+ */
+export function setNameLookup(next: NameLookup | null): void {
+  nameLookup = next ?? systemLookup;
+}
+
 /**
  * Resolves `host` and `port` to the addresses to connect or bind to, in the resolver's order.
  * Failures are {@link AddressInfoError} with the `EAI_*` code.
@@ -223,10 +244,7 @@ export async function getaddrinfo(
     if (flags & AI_NUMERICHOST || host === "")
       throw new AddressInfoError("EAI_NONAME", { op: "getaddrinfo", address: host });
     try {
-      hosts = await lookup(host, {
-        all: true,
-        family: family === AF_INET6 ? 6 : family === AF_INET ? 4 : 0,
-      });
+      hosts = await nameLookup(host, family === AF_INET6 ? 6 : family === AF_INET ? 4 : 0);
     } catch (error) {
       throw fromNodeError(error, { op: "getaddrinfo", address: host });
     }

@@ -1,8 +1,6 @@
 import assert from "node:assert/strict";
-import type { LookupAddress } from "node:dns";
 import { lookup } from "node:dns/promises";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createRequire, syncBuiltinESMExports } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
@@ -30,11 +28,12 @@ import {
   socketpair,
   TimeoutError,
 } from "../src/index.js";
+import { type LookupAnswer, setNameLookup, systemLookup } from "../src/resolve.js";
 import {
   checkLeaks,
   isCode,
   nextTurn,
-  ON_BUN,
+  ON_DENO,
   python,
   pythonFixture,
   sleep,
@@ -69,39 +68,30 @@ async function hold(...roles: string[]): Promise<{ port: number } & AsyncDisposa
   };
 }
 
-type Answer = LookupAddress[];
-const dnsPromises = createRequire(import.meta.url)("node:dns/promises") as { lookup: unknown };
-const systemLookup = dnsPromises.lookup as (host: string, options: object) => Promise<unknown>;
+type Answer = LookupAnswer[];
 
 /**
- * Makes the system resolver answer `names` (every other name still resolves for real), through
- * Node's documented way to patch a builtin ESM export. `lookups` lists the names asked for.
+ * Makes the resolver answer `names` (every other name still resolves for real), through
+ * sockit's resolver seam. `lookups` lists the names asked for.
  */
 function fakeNames(names: Record<string, () => Answer | Promise<Answer>>): {
   lookups: string[];
 } & Disposable {
   const lookups: string[] = [];
-  dnsPromises.lookup = async (host: string, options: { family?: number } = {}) => {
+  setNameLookup(async (host, family) => {
     const answer = names[host];
-    if (answer === undefined) return systemLookup(host, options);
+    if (answer === undefined) return systemLookup(host, family);
     lookups.push(host);
     const all = await answer();
-    return all.filter((a) => !options.family || a.family === options.family);
-  };
-  syncBuiltinESMExports();
+    return all.filter((a) => family === 0 || a.family === family);
+  });
   return {
     lookups,
     [Symbol.dispose]() {
-      dnsPromises.lookup = systemLookup;
-      syncBuiltinESMExports();
+      setNameLookup(null);
     },
   };
 }
-
-/** Bun's ESM named imports do not see a builtin patched through syncBuiltinESMExports. */
-const FAKE_DNS = ON_BUN
-  ? { skip: "Bun: a patched node:dns/promises does not reach ESM named imports" }
-  : {};
 
 const V6 = { address: "::1", family: 6 };
 const V4 = { address: "127.0.0.1", family: 4 };
@@ -168,7 +158,7 @@ describe("createConnection", () => {
     );
   });
 
-  test("raises AddressInfoError when the name does not resolve", FAKE_DNS, async () => {
+  test("raises AddressInfoError when the name does not resolve", async () => {
     using _names = fakeNames({
       "gone.sockit.test": () => {
         throw Object.assign(new Error("getaddrinfo ENOTFOUND"), {
@@ -183,7 +173,7 @@ describe("createConnection", () => {
     );
   });
 
-  test("with allErrors raises an AggregateError of every attempt", FAKE_DNS, async () => {
+  test("with allErrors raises an AggregateError of every attempt", async () => {
     using _names = fakeNames({ "both.sockit.test": () => [V6, V4] });
     await using held = await hold("refuse@::1", "refuse@127.0.0.1");
     const error = await createConnection(["both.sockit.test", held.port], {
@@ -245,19 +235,15 @@ describe("createConnection with Happy Eyeballs", () => {
     ["127.0.0.1", "::1", AF_INET],
     ["::1", "127.0.0.1", AF_INET6],
   ] as const) {
-    test(
-      `reaches ${listening} when the name also has ${refusing}, which refuses`,
-      FAKE_DNS,
-      async () => {
-        using _names = fakeNames({ "both.sockit.test": () => [V6, V4] });
-        // Time never moves: a refused attempt must hand over at once, not after the delay.
-        using _clock = useFakeClock();
-        await using held = await hold(`refuse@${refusing}`, `listen@${listening}`);
-        await using sock = await within(createConnection(["both.sockit.test", held.port]), 5000);
-        assert.equal(sock.family, family);
-        assert.equal((sock.getpeername() as [string, number])[0], listening);
-      },
-    );
+    test(`reaches ${listening} when the name also has ${refusing}, which refuses`, async () => {
+      using _names = fakeNames({ "both.sockit.test": () => [V6, V4] });
+      // Time never moves: a refused attempt must hand over at once, not after the delay.
+      using _clock = useFakeClock();
+      await using held = await hold(`refuse@${refusing}`, `listen@${listening}`);
+      await using sock = await within(createConnection(["both.sockit.test", held.port]), 5000);
+      assert.equal(sock.family, family);
+      assert.equal((sock.getpeername() as [string, number])[0], listening);
+    });
   }
 
   test("reaches the family that listens when localhost has ::1 and 127.0.0.1", async (t) => {
@@ -272,28 +258,24 @@ describe("createConnection with Happy Eyeballs", () => {
     assert.equal(sock.family, AF_INET);
   });
 
-  test(
-    "tries the next address only after 250 ms while the first hangs (fake clock)",
-    FAKE_DNS,
-    async () => {
-      using names = fakeNames({ "both.sockit.test": () => [V6, V4] });
-      using clock = useFakeClock();
-      await using held = await hold("blackhole@::1", "listen@127.0.0.1");
-      const connecting = track(createConnection(["both.sockit.test", held.port]));
-      await nextTurn(); // resolution done, the ::1 attempt started
-      assert.deepEqual(names.lookups, ["both.sockit.test"]);
-      clock.advance(HAPPY_EYEBALLS_DELAY_MS - 1);
-      // Proving that nothing starts early needs a window: a loopback connect takes well under it.
-      await sleep(50);
-      assert.equal(connecting.settled(), false);
-      clock.advance(1);
-      await using sock = await within(connecting.promise, 5000);
-      assert.equal(sock.family, AF_INET);
-      assert.deepEqual(sock.getpeername(), ["127.0.0.1", held.port]);
-    },
-  );
+  test("tries the next address only after 250 ms while the first hangs (fake clock)", async () => {
+    using names = fakeNames({ "both.sockit.test": () => [V6, V4] });
+    using clock = useFakeClock();
+    await using held = await hold("blackhole@::1", "listen@127.0.0.1");
+    const connecting = track(createConnection(["both.sockit.test", held.port]));
+    await nextTurn(); // resolution done, the ::1 attempt started
+    assert.deepEqual(names.lookups, ["both.sockit.test"]);
+    clock.advance(HAPPY_EYEBALLS_DELAY_MS - 1);
+    // Proving that nothing starts early needs a window: a loopback connect takes well under it.
+    await sleep(50);
+    assert.equal(connecting.settled(), false);
+    clock.advance(1);
+    await using sock = await within(connecting.promise, 5000);
+    assert.equal(sock.family, AF_INET);
+    assert.deepEqual(sock.getpeername(), ["127.0.0.1", held.port]);
+  });
 
-  test("tries the next address no earlier than 250 ms in real time", FAKE_DNS, async () => {
+  test("tries the next address no earlier than 250 ms in real time", async () => {
     using _names = fakeNames({ "both.sockit.test": () => [V6, V4] });
     await using held = await hold("blackhole@::1", "listen@127.0.0.1");
     const start = performance.now();
@@ -304,7 +286,7 @@ describe("createConnection with Happy Eyeballs", () => {
     assert.ok(elapsed < 5000, `connected after ${elapsed} ms`);
   });
 
-  test("interleaves the families, starting with the first answer's", FAKE_DNS, async () => {
+  test("interleaves the families, starting with the first answer's", async () => {
     using _names = fakeNames({
       "many.sockit.test": () => [
         V6,
@@ -335,7 +317,7 @@ describe("createConnection with Happy Eyeballs", () => {
 });
 
 describe("createConnection timeouts and abort", () => {
-  test("times out while resolving (fake clock)", FAKE_DNS, async () => {
+  test("times out while resolving (fake clock)", async () => {
     const answer = deferred<Answer>();
     using _names = fakeNames({ "slow.sockit.test": () => answer.promise });
     using clock = useFakeClock();
@@ -349,7 +331,7 @@ describe("createConnection timeouts and abort", () => {
     answer.resolve([V4]);
   });
 
-  test("counts resolution and connecting against one timeout (fake clock)", FAKE_DNS, async () => {
+  test("counts resolution and connecting against one timeout (fake clock)", async () => {
     const answer = deferred<Answer>();
     using _names = fakeNames({ "slow.sockit.test": () => answer.promise });
     using clock = useFakeClock();
@@ -378,21 +360,17 @@ describe("createConnection timeouts and abort", () => {
     assert.ok(elapsed < 5000, `timed out after ${elapsed} ms`);
   });
 
-  test(
-    "an already-aborted signal rejects at once with its reason, before resolving",
-    FAKE_DNS,
-    async () => {
-      using names = fakeNames({ "both.sockit.test": () => [V6, V4] });
-      const reason = new Error("stop");
-      await assert.rejects(
-        createConnection(["both.sockit.test", 80], { signal: AbortSignal.abort(reason) }),
-        (error) => error === reason,
-      );
-      assert.deepEqual(names.lookups, []);
-    },
-  );
+  test("an already-aborted signal rejects at once with its reason, before resolving", async () => {
+    using names = fakeNames({ "both.sockit.test": () => [V6, V4] });
+    const reason = new Error("stop");
+    await assert.rejects(
+      createConnection(["both.sockit.test", 80], { signal: AbortSignal.abort(reason) }),
+      (error) => error === reason,
+    );
+    assert.deepEqual(names.lookups, []);
+  });
 
-  test("aborting while resolving rejects with the signal's reason", FAKE_DNS, async () => {
+  test("aborting while resolving rejects with the signal's reason", async () => {
     const answer = deferred<Answer>();
     using _names = fakeNames({ "slow.sockit.test": () => answer.promise });
     const controller = new AbortController();
@@ -404,7 +382,7 @@ describe("createConnection timeouts and abort", () => {
     answer.resolve([V4]);
   });
 
-  test("aborting while attempts are under way rejects with the reason", FAKE_DNS, async () => {
+  test("aborting while attempts are under way rejects with the reason", async () => {
     using _names = fakeNames({ "both.sockit.test": () => [V6, V4] });
     await using held = await hold("blackhole@::1", "blackhole@127.0.0.1");
     const controller = new AbortController();
@@ -537,7 +515,24 @@ describe("createServer", () => {
     await roundTrip(v6, conn6);
   });
 
-  test("an AF_INET6 server without dualstackIpv6 refuses IPv4 clients", async () => {
+  test("on Deno, IPV6_V6ONLY 1 raises ENOPROTOOPT and AF_INET6 servers stay dual-stack", {
+    skip: !ON_DENO && "Deno only",
+  }, async () => {
+    using sock = socket(AF_INET6);
+    assert.throws(
+      () => sock.setsockopt(IPPROTO_IPV6, IPV6_V6ONLY, 1),
+      (e: SocketError) => e.code === "ENOPROTOOPT",
+    );
+    await using server = await createServer(["::", 0], { family: AF_INET6 });
+    assert.equal(server.getsockopt(IPPROTO_IPV6, IPV6_V6ONLY), 0);
+    const [, port] = server.getsockname() as [string, number];
+    await using client = socket(AF_INET);
+    await client.connect(["127.0.0.1", port]);
+  });
+
+  test("an AF_INET6 server without dualstackIpv6 refuses IPv4 clients", {
+    skip: ON_DENO && "Deno's listen ignores IPV6_V6ONLY (the test above)",
+  }, async () => {
     await using server = await createServer(["::", 0], { family: AF_INET6 });
     assert.equal(server.getsockopt(IPPROTO_IPV6, IPV6_V6ONLY), 1);
     const [, port] = server.getsockname() as [string, number];
