@@ -12,11 +12,12 @@
  * first, then the pending error, then end of stream, as Linux's `recv` does.
  */
 
-import * as net from "node:net";
+import type * as net from "node:net";
 import { type Endpoint, formatAddress } from "../address.js";
 import { socketError } from "../errors.js";
 import { EndOfTick } from "./end-of-tick.js";
 import { NODE_STREAM_HOOKS } from "./node-hooks.js";
+import { OwnSocket, ownerOf, type SocketOwner, setOwner } from "./own-socket.js";
 import { READABLE, type ReadinessSink, WRITABLE } from "./readiness-sink.js";
 import { RecvBuffer } from "./recv-buffer.js";
 import { SCRATCH, scratchView } from "./scratch.js";
@@ -41,7 +42,7 @@ interface PendingError {
   readonly cause: unknown;
 }
 
-export class Stream {
+export class Stream implements SocketOwner {
   readonly socket: net.Socket;
   readonly rx = new RecvBuffer();
   rcvbuf = DEFAULT_RCVBUF;
@@ -68,7 +69,7 @@ export class Stream {
   private constructor(socket: net.Socket | null, sink: ReadinessSink) {
     this.#sink = sink;
     this.socket = socket ?? Stream.#newSocket();
-    (this.socket as Owned)[OWNER] = this;
+    setOwner(this.socket, this);
     this.socket.on("error", Stream.#onError);
     this.socket.on("drain", Stream.#onDrain);
     this.socket.on("end", Stream.#onEnd);
@@ -116,11 +117,11 @@ export class Stream {
 
   // Listeners shared by every stream (no closures per connection); `this` is the net.Socket.
   static #onReadShared = function (this: net.Socket, nread: number, buf: Uint8Array): boolean {
-    return ownerOf(this).#onRead(nread, buf);
+    return ownerOf<Stream>(this).#onRead(nread, buf);
   };
 
   static #onError = function (this: net.Socket, error: NodeJS.ErrnoException): void {
-    const stream = ownerOf(this);
+    const stream = ownerOf<Stream>(this);
     if (stream.state === "connecting") stream.state = "failed";
     if (stream.pending === null) stream.pending = { code: error.code ?? "EIO", cause: error };
     stream.#sink[READABLE]();
@@ -128,13 +129,13 @@ export class Stream {
   };
 
   static #onEnd = function (this: net.Socket): void {
-    const stream = ownerOf(this);
+    const stream = ownerOf<Stream>(this);
     stream.#flags |= EOF;
     stream.#sink[READABLE]();
   };
 
   static #onClose = function (this: net.Socket): void {
-    const stream = ownerOf(this);
+    const stream = ownerOf<Stream>(this);
     stream.#flags |= EOF | WRITE_SHUT;
     stream.#sink[READABLE]();
     stream.#sink[WRITABLE]();
@@ -146,11 +147,11 @@ export class Stream {
    * before anyone could wait on them.)
    */
   static #onDrain = function (this: net.Socket): void {
-    ownerOf(this).#sink[WRITABLE]();
+    ownerOf<Stream>(this).#sink[WRITABLE]();
   };
 
   static #onConnect = function (this: net.Socket): void {
-    const stream = ownerOf(this);
+    const stream = ownerOf<Stream>(this);
     stream.state = "open";
     // Bun's socket no longer answers for its name when _destroy runs: keep it now.
     if (!NODE_STREAM_HOOKS) stream.#queryLocal();
@@ -158,24 +159,21 @@ export class Stream {
   };
 
   static #onDataShared = function (this: net.Socket, chunk: Buffer): void {
-    ownerOf(this).#onData(chunk);
+    ownerOf<Stream>(this).#onData(chunk);
   };
+
+  /** Node's `onread` option, one object for every socket (Node only reads it). */
+  static #onread = { buffer: SCRATCH, callback: Stream.#onReadShared };
 
   /** A socket of our own: reads through the shared scratch buffer where `onread` works. */
   static #newSocket(): net.Socket {
-    if (!NODE_STREAM_HOOKS) {
-      const socket = new OwnSocket({
-        allowHalfOpen: true,
-        writableHighWaterMark: 0,
-      } as net.SocketConstructorOpts);
-      socket.on("data", Stream.#onDataShared);
-      return socket;
-    }
-    return new OwnSocket({
+    const socket = new OwnSocket({
       allowHalfOpen: true,
-      onread: { buffer: SCRATCH, callback: Stream.#onReadShared },
       writableHighWaterMark: 0,
+      onread: NODE_STREAM_HOOKS ? Stream.#onread : undefined,
     } as net.SocketConstructorOpts);
+    if (!NODE_STREAM_HOOKS) socket.on("data", Stream.#onDataShared);
+    return socket;
   }
 
   /** Starts connecting to `endpoint`; readiness for writing reports the outcome. */
@@ -213,7 +211,7 @@ export class Stream {
       allowHalfOpen: true,
       readable: true,
       writable: true,
-      onread: { buffer: SCRATCH, callback: Stream.#onReadShared },
+      onread: Stream.#onread,
       writableHighWaterMark: 0,
     } as net.SocketConstructorOpts);
     const stream = new Stream(socket, sink);
@@ -471,22 +469,6 @@ const PAUSED = 4;
 const READ_SHUT = 8;
 /** close() was called: nobody can ask for the names any more. */
 const CLOSED = 16;
-
-/** Where a net.Socket keeps its Stream, for the shared listeners. */
-const OWNER: unique symbol = Symbol("sockit.stream");
-type Owned = net.Socket & { [OWNER]?: Stream };
-
-function ownerOf(socket: net.Socket): Stream {
-  return (socket as Owned)[OWNER]!;
-}
-
-/** The net.Socket of the streams we make: it keeps its local name when Node destroys it. */
-class OwnSocket extends net.Socket {
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    (this as Owned)[OWNER]?.keepLocalName();
-    super._destroy(error, callback);
-  }
-}
 
 /** Counts reads by any stream (wrapping int32): a stream's first copy after one is a reply. */
 let readEpoch = 0;
