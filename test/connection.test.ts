@@ -37,6 +37,7 @@ import {
   python,
   pythonFixture,
   sleep,
+  track,
   useFakeClock,
   within,
 } from "./helpers.js";
@@ -103,20 +104,6 @@ function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
     resolve = r;
   });
   return { promise, resolve };
-}
-
-/** Tracks whether a promise has settled, without consuming its outcome. */
-function track<T>(promise: Promise<T>): { promise: Promise<T>; settled: () => boolean } {
-  let settled = false;
-  promise.then(
-    () => {
-      settled = true;
-    },
-    () => {
-      settled = true;
-    },
-  );
-  return { promise, settled: () => settled };
 }
 
 async function roundTrip(a: Socket, b: Socket): Promise<void> {

@@ -46,6 +46,20 @@ export function bufferMemory(): number {
   return ON_BUN ? usage.rss : usage.arrayBuffers;
 }
 
+/** Tracks whether a promise has settled, without consuming its outcome. */
+export function track<T>(promise: Promise<T>): { promise: Promise<T>; settled: () => boolean } {
+  let settled = false;
+  promise.then(
+    () => {
+      settled = true;
+    },
+    () => {
+      settled = true;
+    },
+  );
+  return { promise, settled: () => settled };
+}
+
 /** Fails the file if it leaves sockets, servers, child processes or timers behind. */
 export function checkLeaks(): void {
   after(async () => {

@@ -25,7 +25,7 @@ import {
 } from "../src/index.js";
 import { type Clock, pendingExpiries, setClock, type TimerHandle } from "../src/internal/clock.js";
 import { READINESS, type Readiness } from "../src/internal/observe.js";
-import { checkLeaks, ON_BUN, type PythonPeer, peer, python, tcpPair } from "./helpers.js";
+import { checkLeaks, ON_BUN, type PythonPeer, peer, python, tcpPair, track } from "./helpers.js";
 
 checkLeaks();
 
@@ -50,20 +50,6 @@ function summary<F>(ready: [SelectorKey<F>, number][]): [F, number][] {
 /** Lets queued callbacks and I/O run. */
 function turn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
-}
-
-/** Tracks whether a promise has settled, without handling its outcome twice. */
-function track<T>(promise: Promise<T>): { settled: () => boolean } {
-  let settled = false;
-  promise.then(
-    () => {
-      settled = true;
-    },
-    () => {
-      settled = true;
-    },
-  );
-  return { settled: () => settled };
 }
 
 function isCode(code: string) {
