@@ -46,11 +46,24 @@ export function offsetOf(offset: unknown): number {
   throw new TypeError(`offset must be an integer, not ${typeName(offset)} ${String(offset)}`);
 }
 
-/** Where `pack_into` writes `size` bytes for `offset` (negative counts from the end). */
-export function packIntoStart(size: number, offset: number, length: number): number {
+/** The wording of CPython's bounds errors for `pack_into` and for `unpack_from`. */
+interface BoundsWords {
+  readonly name: string;
+  readonly gerund: string;
+  readonly noRoom: string;
+}
+const PACK_INTO: BoundsWords = { name: "pack_into", gerund: "packing", noRoom: "no space to pack" };
+const UNPACK_FROM: BoundsWords = {
+  name: "unpack_from",
+  gerund: "unpacking",
+  noRoom: "not enough data to unpack",
+};
+
+/** Where `size` bytes go for `offset` (negative counts from the end), checked as CPython does. */
+function start(size: number, offset: number, length: number, words: BoundsWords): number {
   if (offset < 0) {
     if (offset + size > 0) {
-      throw new StructError(`no space to pack ${size} bytes at offset ${offset}`);
+      throw new StructError(`${words.noRoom} ${size} bytes at offset ${offset}`);
     }
     if (offset + length < 0) {
       throw new StructError(`offset ${offset} out of range for ${length}-byte buffer`);
@@ -59,29 +72,19 @@ export function packIntoStart(size: number, offset: number, length: number): num
   }
   if (length - offset < size) {
     throw new StructError(
-      `pack_into requires a buffer of at least ${BigInt(size) + BigInt(offset)} bytes for ` +
-        `packing ${size} bytes at offset ${offset} (actual buffer size is ${length})`,
+      `${words.name} requires a buffer of at least ${BigInt(size) + BigInt(offset)} bytes for ` +
+        `${words.gerund} ${size} bytes at offset ${offset} (actual buffer size is ${length})`,
     );
   }
   return offset;
 }
 
+/** Where `pack_into` writes `size` bytes for `offset` (negative counts from the end). */
+export function packIntoStart(size: number, offset: number, length: number): number {
+  return start(size, offset, length, PACK_INTO);
+}
+
 /** Where `unpack_from` reads `size` bytes for `offset` (negative counts from the end). */
 export function unpackFromStart(size: number, offset: number, length: number): number {
-  if (offset < 0) {
-    if (offset + size > 0) {
-      throw new StructError(`not enough data to unpack ${size} bytes at offset ${offset}`);
-    }
-    if (offset + length < 0) {
-      throw new StructError(`offset ${offset} out of range for ${length}-byte buffer`);
-    }
-    offset += length;
-  }
-  if (length - offset < size) {
-    throw new StructError(
-      `unpack_from requires a buffer of at least ${BigInt(size) + BigInt(offset)} bytes for ` +
-        `unpacking ${size} bytes at offset ${offset} (actual buffer size is ${length})`,
-    );
-  }
-  return offset;
+  return start(size, offset, length, UNPACK_FROM);
 }
