@@ -399,7 +399,12 @@ export class Stream implements SocketOwner {
 
   /** Writes this tick's staged copies (see writeCopy); anything written later goes after them. */
   static flushStaged(stream: Stream): void {
-    if (stream.#staged !== null) stream.#flushStaged();
+    if (stream.#staged === null) return;
+    stream.#flushStaged();
+    // The staged bytes left the send buffer. When the kernel took them at once, Node emits no
+    // 'drain' (Node 20.20 asks for one only if bytes stay queued after the write), so a call
+    // waiting for room would never hear of it: tell it here.
+    if (stream.socket.writableLength === 0) stream.#sink[WRITABLE]();
   }
 
   #flushStaged(): void {
