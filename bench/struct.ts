@@ -14,7 +14,7 @@ import { createRequire } from "node:module";
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
-import { Struct } from "../src/struct.js";
+import { Struct } from "../src/struct/index.js";
 
 interface PythonStruct {
   pack(format: string, values: unknown[]): Buffer;

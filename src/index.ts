@@ -6,21 +6,6 @@
  * @module
  */
 
-export type {
-  Address,
-  AddressInput,
-  IPv4Address,
-  IPv6Address,
-  UnixAddress,
-} from "./address.js";
-export type { CreateConnectionOptions, CreateServerOptions } from "./connection.js";
-export {
-  createConnection,
-  createServer,
-  HAPPY_EYEBALLS_DELAY_MS,
-  hasDualstackIpv6,
-  socketpair,
-} from "./connection.js";
 export {
   AF_INET,
   AF_INET6,
@@ -55,8 +40,8 @@ export {
   SOL_SOCKET,
   SOMAXCONN,
   TCP_NODELAY,
-} from "./constants.js";
-export type { SocketErrorOptions } from "./errors.js";
+} from "./core/constants.js";
+export type { SocketErrorOptions } from "./core/errors.js";
 export {
   AddressInfoError,
   BlockingIOError,
@@ -70,26 +55,41 @@ export {
   LimitOverrunError,
   SocketError,
   TimeoutError,
-} from "./errors.js";
-export { htonl, htons, inetAton, inetNtoa, inetNtop, inetPton, ntohl, ntohs } from "./inet.js";
-export type { AddrInfo, GetAddrInfoOptions } from "./resolve.js";
-export { getaddrinfo, gethostname } from "./resolve.js";
-export type { SelectOptions, SelectorKey } from "./selectors.js";
-export { DefaultSelector } from "./selectors.js";
+} from "./core/errors.js";
+export type {
+  Address,
+  AddressInput,
+  IPv4Address,
+  IPv6Address,
+  UnixAddress,
+} from "./net/address.js";
+export type { CreateConnectionOptions, CreateServerOptions } from "./net/connection.js";
+export {
+  createConnection,
+  createServer,
+  HAPPY_EYEBALLS_DELAY_MS,
+  hasDualstackIpv6,
+  socketpair,
+} from "./net/connection.js";
+export { htonl, htons, inetAton, inetNtoa, inetNtop, inetPton, ntohl, ntohs } from "./net/inet.js";
+export type { AddrInfo, GetAddrInfoOptions } from "./net/resolve.js";
+export { getaddrinfo, gethostname } from "./net/resolve.js";
+export type { SelectOptions, SelectorKey } from "./selectors/selectors.js";
+export { DefaultSelector } from "./selectors/selectors.js";
 export type {
   Data,
   Deadline,
   RecvOptions,
   RecvUntilOptions,
   WaitOptions,
-} from "./socket.js";
+} from "./socket/socket.js";
 export {
   getDefaultTimeout,
   Socket,
   setDefaultTimeout,
   socket,
-} from "./socket.js";
-export type { PackValue, StructBuffer, UnpackedValue } from "./struct.js";
+} from "./socket/socket.js";
+export type { PackValue, StructBuffer, UnpackedValue } from "./struct/index.js";
 export {
   calcsize,
   iterUnpack,
@@ -99,4 +99,4 @@ export {
   StructError,
   unpack,
   unpackFrom,
-} from "./struct.js";
+} from "./struct/index.js";

@@ -18,7 +18,7 @@ checkLeaks();
 /** The start of every ANSI colour sequence. */
 const ESC = "\u001b[";
 
-const CLI = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
+const CLI = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
 
 interface Run {
   status: number | null;

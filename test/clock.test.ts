@@ -1,13 +1,7 @@
 import assert from "node:assert/strict";
 import { afterEach, test } from "node:test";
+import { cancel, MAX_TIMER_MS, pendingExpiries, schedule, setClock } from "../src/core/clock.js";
 import { TimeoutError } from "../src/index.js";
-import {
-  cancel,
-  MAX_TIMER_MS,
-  pendingExpiries,
-  schedule,
-  setClock,
-} from "../src/internal/clock.js";
 import { FakeClock } from "./fake-clock.js";
 import { checkLeaks, tcpPair } from "./helpers.js";
 

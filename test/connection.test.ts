@@ -28,7 +28,7 @@ import {
   socketpair,
   TimeoutError,
 } from "../src/index.js";
-import { type LookupAnswer, setNameLookup, systemLookup } from "../src/resolve.js";
+import { type LookupAnswer, setNameLookup, systemLookup } from "../src/net/resolve.js";
 import {
   checkLeaks,
   isCode,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { fromNodeError, socketError } from "../src/errors.js";
+import { fromNodeError, socketError } from "../src/core/errors.js";
 import {
   AddressInfoError,
   BlockingIOError,

@@ -1,6 +1,6 @@
 /** A hand-driven clock for the timer seam in src/internal/clock.ts. */
 
-import type { Clock, TimerHandle } from "../src/internal/clock.js";
+import type { Clock, TimerHandle } from "../src/core/clock.js";
 
 interface FakeTimer extends TimerHandle {
   at: number;

@@ -9,8 +9,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { after } from "node:test";
 import { fileURLToPath } from "node:url";
+import { setClock } from "../src/core/clock.js";
 import { type Address, AF_INET, createServer, type Socket, socket } from "../src/index.js";
-import { setClock } from "../src/internal/clock.js";
 import { FakeClock } from "./fake-clock.js";
 
 const baseline = countResources();

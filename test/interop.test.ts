@@ -15,7 +15,7 @@ import {
   type Socket,
   socket,
 } from "../src/index.js";
-import { READINESS } from "../src/internal/observe.js";
+import { READINESS } from "../src/selectors/readiness.js";
 import { checkLeaks, isCode, type PythonPeer, pythonFixture, within } from "./helpers.js";
 
 checkLeaks();

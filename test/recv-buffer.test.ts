@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { RecvBuffer } from "../src/internal/recv-buffer.js";
+import { RecvBuffer } from "../src/socket/recv-buffer.js";
 
 function filled(...parts: string[]): RecvBuffer {
   const rx = new RecvBuffer();

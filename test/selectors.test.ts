@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { type Clock, pendingExpiries, setClock, type TimerHandle } from "../src/core/clock.js";
 import {
   type Address,
   BlockingIOError,
@@ -23,8 +24,7 @@ import {
   socket,
   socketpair,
 } from "../src/index.js";
-import { type Clock, pendingExpiries, setClock, type TimerHandle } from "../src/internal/clock.js";
-import { READINESS, type Readiness } from "../src/internal/observe.js";
+import { READINESS, type Readiness } from "../src/selectors/readiness.js";
 import { checkLeaks, ON_BUN, type PythonPeer, peer, python, tcpPair, track } from "./helpers.js";
 
 checkLeaks();

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import * as net from "node:net";
 import { test } from "node:test";
-import { READABLE, type ReadinessSink, WRITABLE } from "../src/internal/readiness-sink.js";
-import { Stream } from "../src/internal/stream.js";
+import { READABLE, type ReadinessSink, WRITABLE } from "../src/socket/readiness-sink.js";
+import { Stream } from "../src/socket/stream.js";
 import { checkLeaks, within } from "./helpers.js";
 
 checkLeaks();

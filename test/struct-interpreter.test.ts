@@ -6,15 +6,15 @@ import { Buffer } from "node:buffer";
 import { spawnSync } from "node:child_process";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { type Codec, compile } from "../src/internal/struct/compile.js";
-import { parseFormat } from "../src/internal/struct/format.js";
+import { type Codec, compile } from "../src/struct/compile.js";
+import { parseFormat } from "../src/struct/format.js";
 import { Random, randomArgs, randomFormat } from "./fixtures/struct-random.js";
 import { checkLeaks } from "./helpers.js";
 
 checkLeaks();
 
 const SEED = Number(process.env.STRUCT_SEED ?? 7);
-const STRUCT_MODULE = fileURLToPath(new URL("../src/struct.js", import.meta.url));
+const STRUCT_MODULE = fileURLToPath(new URL("../src/struct/index.js", import.meta.url));
 
 type Result = { ok: true; value: unknown } | { ok: false; error: string };
 

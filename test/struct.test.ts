@@ -13,7 +13,7 @@ import {
   StructError,
   unpack,
   unpackFrom,
-} from "../src/struct.js";
+} from "../src/struct/index.js";
 import { checkLeaks } from "./helpers.js";
 
 checkLeaks();

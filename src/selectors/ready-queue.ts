@@ -9,8 +9,8 @@
  * scans every registration, and nothing polls on a timer.
  */
 
-import { EVENT_READ, EVENT_WRITE } from "../constants.js";
-import type { Readiness } from "./observe.js";
+import { EVENT_READ, EVENT_WRITE } from "../core/constants.js";
+import type { Readiness } from "./readiness.js";
 
 /** One registration as the engine sees it. */
 export interface Watch<K> {

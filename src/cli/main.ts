@@ -8,11 +8,11 @@
 
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { BENCH_USAGE, bench } from "./cli/bench.js";
-import { CONNECT_USAGE, connect, describeFailure } from "./cli/connect.js";
-import { DEMO_USAGE, demo } from "./cli/demo.js";
-import { ECHO_SERVER_USAGE, echoServer } from "./cli/echo-server.js";
-import { UsageError } from "./cli/usage.js";
+import { BENCH_USAGE, bench } from "./bench.js";
+import { CONNECT_USAGE, connect, describeFailure } from "./connect.js";
+import { DEMO_USAGE, demo } from "./demo.js";
+import { ECHO_SERVER_USAGE, echoServer } from "./echo-server.js";
+import { UsageError } from "./usage.js";
 
 const USAGE = `usage: sockit <command> [options]
 
@@ -29,7 +29,7 @@ Options:
   -V, --version     show the version`;
 
 function version(): string {
-  const url = new URL("../package.json", import.meta.url);
+  const url = new URL("../../package.json", import.meta.url);
   return (JSON.parse(readFileSync(url, "utf8")) as { version: string }).version;
 }
 

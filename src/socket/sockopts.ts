@@ -20,8 +20,8 @@ import {
   SO_TYPE,
   SOL_SOCKET,
   TCP_NODELAY,
-} from "../constants.js";
-import { errnoOf, SocketError } from "../errors.js";
+} from "../core/constants.js";
+import { errnoOf, SocketError } from "../core/errors.js";
 import { DEFAULT_RCVBUF, DEFAULT_SNDBUF } from "./stream.js";
 
 /**

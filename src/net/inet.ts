@@ -7,9 +7,9 @@
 
 import { isIPv6 } from "node:net";
 import { endianness } from "node:os";
+import { AF_INET, AF_INET6 } from "../core/constants.js";
+import { SocketError } from "../core/errors.js";
 import { typeName } from "./address.js";
-import { AF_INET, AF_INET6 } from "./constants.js";
-import { SocketError } from "./errors.js";
 
 function illegal(op: string, text: string): SocketError {
   return new SocketError("EINVAL", { op }, `illegal IP address string passed to ${text}`);

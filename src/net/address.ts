@@ -7,8 +7,8 @@
  */
 
 import { isIP } from "node:net";
-import { AF_INET, AF_INET6, AF_UNIX } from "./constants.js";
-import { SocketError } from "./errors.js";
+import { AF_INET, AF_INET6, AF_UNIX } from "../core/constants.js";
+import { SocketError } from "../core/errors.js";
 
 /** An AF_INET address: `[host, port]`. */
 export type IPv4Address = [host: string, port: number];

@@ -13,10 +13,10 @@
  */
 
 import type * as net from "node:net";
-import { type Endpoint, formatAddress } from "../address.js";
-import { socketError } from "../errors.js";
+import { socketError } from "../core/errors.js";
+import { type Endpoint, formatAddress } from "../net/address.js";
 import { EndOfTick } from "./end-of-tick.js";
-import { NODE_STREAM_HOOKS } from "./node-hooks.js";
+import { NODE_STREAM_HOOKS } from "./node-internals.js";
 import { OwnSocket, ownerOf, type SocketOwner, setOwner } from "./own-socket.js";
 import { READABLE, type ReadinessSink, WRITABLE } from "./readiness-sink.js";
 import { RecvBuffer } from "./recv-buffer.js";

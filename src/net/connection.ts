@@ -8,8 +8,7 @@
 import { randomBytes } from "node:crypto";
 import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Address, AddressInput } from "./address.js";
-import { formatAddress, typeName } from "./address.js";
+import { cancel, now, schedule } from "../core/clock.js";
 import {
   AF_INET,
   AF_INET6,
@@ -20,12 +19,13 @@ import {
   SO_REUSEPORT,
   SOCK_STREAM,
   SOL_SOCKET,
-} from "./constants.js";
-import { SocketError, TimeoutError } from "./errors.js";
-import { cancel, now, schedule } from "./internal/clock.js";
-import { checkTimeout } from "./internal/wait.js";
+} from "../core/constants.js";
+import { SocketError, TimeoutError } from "../core/errors.js";
+import { checkTimeout } from "../socket/policy.js";
+import { getDefaultTimeout, Socket } from "../socket/socket.js";
+import type { Address, AddressInput } from "./address.js";
+import { formatAddress, typeName } from "./address.js";
 import { getaddrinfo } from "./resolve.js";
-import { getDefaultTimeout, Socket } from "./socket.js";
 
 /** Options of {@link createConnection}. */
 export interface CreateConnectionOptions {

@@ -17,8 +17,8 @@
  * (recv, send, accept) gets the whole timeout, as in Python.
  */
 
-import { BlockingIOError, SocketError, TimeoutError } from "../errors.js";
-import { cancel, type Expiry, insert, now, reschedule } from "./clock.js";
+import { cancel, type Expiry, insert, now, reschedule } from "../core/clock.js";
+import { BlockingIOError, SocketError, TimeoutError } from "../core/errors.js";
 
 /** Returned by an attempt that is not ready and consumed nothing. */
 export const NOT_READY: unique symbol = Symbol("not ready");

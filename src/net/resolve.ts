@@ -8,7 +8,6 @@ import { lookup } from "node:dns/promises";
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { hostname } from "node:os";
-import { type Address, ipAddress, typeName } from "./address.js";
 import {
   AF_INET,
   AF_INET6,
@@ -22,8 +21,9 @@ import {
   SOCK_DGRAM,
   SOCK_RAW,
   SOCK_STREAM,
-} from "./constants.js";
-import { AddressInfoError, fromNodeError } from "./errors.js";
+} from "../core/constants.js";
+import { AddressInfoError, fromNodeError } from "../core/errors.js";
+import { type Address, ipAddress, typeName } from "./address.js";
 import { inetNtop, inetPton, parseInetAton } from "./inet.js";
 
 /** Filters for {@link getaddrinfo}, as Python's keyword arguments. */

@@ -5,9 +5,9 @@
  * pending error, then end of stream, as Linux's `recv` does.
  */
 
-import { BrokenPipeError, IncompleteReadError, LimitOverrunError } from "../errors.js";
+import { BrokenPipeError, IncompleteReadError, LimitOverrunError } from "../core/errors.js";
+import { NOT_READY } from "./policy.js";
 import { SMALL_WRITE, type Stream } from "./stream.js";
-import { NOT_READY } from "./wait.js";
 
 /** Progress of one `sendAll`, kept between attempts. */
 export interface SendAllState {

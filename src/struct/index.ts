@@ -14,17 +14,11 @@
  * @module
  */
 import type { Buffer } from "node:buffer";
-import {
-  bytesOf,
-  offsetOf,
-  packIntoStart,
-  type StructBuffer,
-  unpackFromStart,
-} from "./internal/struct/buffers.js";
-import { type Codec, compile, type ReadFunction } from "./internal/struct/compile.js";
-import { StructError } from "./internal/struct/error.js";
-import { type ParsedFormat, parseFormat } from "./internal/struct/format.js";
-import type { UnpackedValue } from "./internal/struct/runtime.js";
+import { bytesOf, offsetOf, packIntoStart, type StructBuffer, unpackFromStart } from "./buffers.js";
+import { type Codec, compile, type ReadFunction } from "./compile.js";
+import { StructError } from "./error.js";
+import { type ParsedFormat, parseFormat } from "./format.js";
+import type { UnpackedValue } from "./runtime.js";
 
 export type { StructBuffer, UnpackedValue };
 export { StructError };

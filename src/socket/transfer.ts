@@ -4,10 +4,9 @@
  * names are these functions.
  */
 
-import { typeName } from "../address.js";
-import { MSG_PEEK } from "../constants.js";
-import { SocketError } from "../errors.js";
-import type { Data, RecvOptions, RecvUntilOptions } from "../socket.js";
+import { MSG_PEEK } from "../core/constants.js";
+import { SocketError } from "../core/errors.js";
+import { typeName } from "../net/address.js";
 import {
   recvExactlyFrom,
   recvSome,
@@ -18,8 +17,9 @@ import {
   sendSmall,
   sendSome,
 } from "./attempts.js";
+import { NOT_READY, perform, performWith, type Waitable, type WaitOptions } from "./policy.js";
+import type { Data, RecvOptions, RecvUntilOptions } from "./socket.js";
 import type { Stream } from "./stream.js";
-import { NOT_READY, perform, performWith, type Waitable, type WaitOptions } from "./wait.js";
 
 /** What the operations need from a socket beyond the wait policy. */
 export interface Transferring extends Waitable {

@@ -10,15 +10,7 @@
  */
 
 import * as net from "node:net";
-import {
-  type Address,
-  type AddressInput,
-  type Endpoint,
-  formatAddress,
-  ipAddress,
-  toEndpoint,
-  typeName,
-} from "./address.js";
+import { wallToMonotonic } from "../core/clock.js";
 import {
   AF_INET,
   AF_INET6,
@@ -28,7 +20,7 @@ import {
   SHUT_WR,
   SOCK_STREAM,
   SOMAXCONN,
-} from "./constants.js";
+} from "../core/constants.js";
 import {
   AddressInfoError,
   BrokenPipeError,
@@ -36,14 +28,18 @@ import {
   SocketError,
   socketError,
   TimeoutError,
-} from "./errors.js";
-import { wallToMonotonic } from "./internal/clock.js";
-import { Listener } from "./internal/listener.js";
-import { READINESS, type Readiness } from "./internal/observe.js";
-import { READABLE, WRITABLE } from "./internal/readiness-sink.js";
-import { getOption, type OptionTarget, OptionValues, setOption } from "./internal/sockopts.js";
-import { DEFAULT_RCVBUF, Stream } from "./internal/stream.js";
-import * as transfer from "./internal/transfer.js";
+} from "../core/errors.js";
+import {
+  type Address,
+  type AddressInput,
+  type Endpoint,
+  formatAddress,
+  ipAddress,
+  toEndpoint,
+  typeName,
+} from "../net/address.js";
+import { READINESS, type Readiness } from "../selectors/readiness.js";
+import { Listener } from "./listener.js";
 import {
   checkTimeout,
   closedError,
@@ -57,9 +53,13 @@ import {
   wake,
   withoutWaiter,
   withWaiter,
-} from "./internal/wait.js";
+} from "./policy.js";
+import { READABLE, WRITABLE } from "./readiness-sink.js";
+import { getOption, type OptionTarget, OptionValues, setOption } from "./sockopts.js";
+import { DEFAULT_RCVBUF, Stream } from "./stream.js";
+import * as transfer from "./transfer.js";
 
-export type { WaitOptions } from "./internal/wait.js";
+export type { WaitOptions } from "./policy.js";
 
 /** Options of `recv`, `recvInto`: `flags` may be `MSG_PEEK`. */
 export interface RecvOptions extends WaitOptions {

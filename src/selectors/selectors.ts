@@ -16,14 +16,14 @@
  * @module
  */
 
-import { typeName } from "./address.js";
-import { EVENT_READ, EVENT_WRITE } from "./constants.js";
-import { KeyError, SocketError } from "./errors.js";
-import { cancel, now, schedule } from "./internal/clock.js";
-import { isSelectable, READINESS, type Selectable } from "./internal/observe.js";
-import { MapView } from "./internal/selector-map.js";
-import { ReadyQueue, type Watch } from "./internal/selector-ready.js";
-import type { Socket } from "./socket.js";
+import { cancel, now, schedule } from "../core/clock.js";
+import { EVENT_READ, EVENT_WRITE } from "../core/constants.js";
+import { KeyError, SocketError } from "../core/errors.js";
+import { typeName } from "../net/address.js";
+import type { Socket } from "../socket/socket.js";
+import { MapView } from "./map-view.js";
+import { isSelectable, READINESS, type Selectable } from "./readiness.js";
+import { ReadyQueue, type Watch } from "./ready-queue.js";
 
 /**
  * What a selector knows about one registered file object: an immutable snapshot (`modify`

@@ -9,11 +9,11 @@
  */
 
 import * as net from "node:net";
-import type { Endpoint } from "../address.js";
-import { NODE_STREAM_HOOKS } from "./node-hooks.js";
+import type { Endpoint } from "../net/address.js";
+import { NODE_STREAM_HOOKS } from "./node-internals.js";
+import { NOT_READY } from "./policy.js";
 import { READABLE, type ReadinessSink, WRITABLE } from "./readiness-sink.js";
 import { type LocalName, Stream } from "./stream.js";
-import { NOT_READY } from "./wait.js";
 
 /** How `listen` was asked to bind. */
 export interface ListenOptions {
