@@ -76,19 +76,10 @@ export type { AddrInfo, GetAddrInfoOptions } from "./net/resolve.js";
 export { getaddrinfo, gethostname } from "./net/resolve.js";
 export type { SelectOptions, SelectorKey } from "./selectors/selectors.js";
 export { DefaultSelector } from "./selectors/selectors.js";
-export type {
-  Data,
-  Deadline,
-  RecvOptions,
-  RecvUntilOptions,
-  WaitOptions,
-} from "./socket/socket.js";
-export {
-  getDefaultTimeout,
-  Socket,
-  setDefaultTimeout,
-  socket,
-} from "./socket/socket.js";
+export type { Data, RecvOptions, RecvUntilOptions } from "./socket/operations.js";
+export type { Deadline, WaitOptions } from "./socket/policy.js";
+export { getDefaultTimeout, setDefaultTimeout } from "./socket/policy.js";
+export { Socket, socket } from "./socket/socket.js";
 export type { PackValue, StructBuffer, UnpackedValue } from "./struct/index.js";
 export {
   calcsize,

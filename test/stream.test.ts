@@ -2,21 +2,21 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import * as net from "node:net";
 import { test } from "node:test";
-import { READABLE, type ReadinessSink, WRITABLE } from "../src/socket/readiness-sink.js";
 import { Stream } from "../src/socket/stream.js";
+import type { TransportSink } from "../src/socket/transport.js";
 import { checkLeaks, within } from "./helpers.js";
 
 checkLeaks();
 
 /** A sink that counts what the stream reports and wakes whoever waits for a change. */
-function countingSink(): ReadinessSink & { writable: number; changed(): Promise<void> } {
+function countingSink(): TransportSink & { writable: number; changed(): Promise<void> } {
   let wake = (): void => {};
   const sink = {
     writable: 0,
-    [READABLE](): void {
+    readableChanged(): void {
       wake();
     },
-    [WRITABLE](): void {
+    writableChanged(): void {
       sink.writable++;
       wake();
     },

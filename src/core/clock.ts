@@ -58,11 +58,6 @@ let armedAt = Number.POSITIVE_INFINITY;
 let keptAlive = 0;
 let refed = false;
 
-/** The clock in use. */
-export function getClock(): Clock {
-  return clock;
-}
-
 /** Replaces the clock (tests only); `undefined` restores the system clock. */
 export function setClock(next: Clock | undefined): void {
   disarm();

@@ -80,7 +80,6 @@ const NODE_DNS_CODES: Readonly<Record<string, string>> = {
   EAI_NODATA: "EAI_NODATA",
   ESERVFAIL: "EAI_FAIL",
   ETIMEOUT: "EAI_AGAIN",
-  ECONNREFUSED_DNS: "EAI_FAIL",
   EBADFAMILY: "EAI_FAMILY",
   EBADNAME: "EAI_NONAME",
   EBADFLAGS: "EAI_BADFLAGS",
@@ -90,12 +89,6 @@ const NODE_DNS_CODES: Readonly<Record<string, string>> = {
 /** The Linux errno number for an errno name, or `undefined` if the name is unknown. */
 export function errnoOf(code: string): number | undefined {
   return ERRNO[code]?.errno;
-}
-
-/** The errno name for a Linux errno number (e.g. 111 → `"ECONNREFUSED"`). */
-export function errorCodeOf(errno: number): string | undefined {
-  for (const [code, entry] of Object.entries(ERRNO)) if (entry.errno === errno) return code;
-  return undefined;
 }
 
 function describe(code: string): string {
@@ -220,12 +213,16 @@ export function socketError(code: string, options: SocketErrorOptions = {}): Soc
   return new Class(code, options);
 }
 
-function isErrnoLike(error: unknown): error is { code: string; syscall?: string } {
-  return (
-    typeof error === "object" &&
-    error !== null &&
-    typeof (error as { code?: unknown }).code === "string"
-  );
+/**
+ * The errno name Python would report for whatever Node.js raised: its `code`, with the resolver's
+ * codes turned into getaddrinfo's (`ENOTFOUND` → `EAI_NONAME`), or `EIO` when it has none.
+ */
+export function codeOf(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== "string") return "EIO";
+  const syscall = (error as { syscall?: unknown }).syscall;
+  const isResolver = typeof syscall === "string" && syscall.startsWith("get");
+  return isResolver || code in NODE_DNS_CODES ? (NODE_DNS_CODES[code] ?? code) : code;
 }
 
 /**
@@ -234,14 +231,13 @@ function isErrnoLike(error: unknown): error is { code: string; syscall?: string 
  */
 export function fromNodeError(error: unknown, options: SocketErrorOptions): SocketError {
   if (error instanceof SocketError) return error;
-  if (!isErrnoLike(error)) {
-    return new SocketError("EIO", { ...options, cause: error }, String(error));
-  }
-  const isResolver = (error as { syscall?: string }).syscall?.startsWith("get") === true;
-  let code = error.code;
-  if (isResolver || code in NODE_DNS_CODES) code = NODE_DNS_CODES[code] ?? code;
-  if (code === "EAI_AGAIN" || code.startsWith("EAI_")) {
-    return new AddressInfoError(code, { ...options, cause: error });
-  }
-  return socketError(code, { ...options, cause: error });
+  const code = codeOf(error);
+  const reason =
+    code === "EIO" && typeof (error as { code?: unknown } | null)?.code !== "string"
+      ? String(error)
+      : undefined;
+  const converted = socketError(code, { ...options, cause: error });
+  return reason === undefined
+    ? converted
+    : new SocketError("EIO", { ...options, cause: error }, reason);
 }

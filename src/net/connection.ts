@@ -8,6 +8,7 @@
 import { randomBytes } from "node:crypto";
 import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
+import { checkTimeout } from "../core/checks.js";
 import { cancel, now, schedule } from "../core/clock.js";
 import {
   AF_INET,
@@ -21,8 +22,8 @@ import {
   SOL_SOCKET,
 } from "../core/constants.js";
 import { SocketError, TimeoutError } from "../core/errors.js";
-import { checkTimeout } from "../socket/policy.js";
-import { getDefaultTimeout, Socket } from "../socket/socket.js";
+import { getDefaultTimeout } from "../socket/policy.js";
+import { Socket } from "../socket/socket.js";
 import type { Address, AddressInput } from "./address.js";
 import { formatAddress, typeName } from "./address.js";
 import { getaddrinfo } from "./resolve.js";
@@ -119,7 +120,9 @@ export async function createConnection(
   }
   const [host, port] = address;
   const timeout =
-    options.timeout === undefined ? getDefaultTimeout() : checkTimeout(options.timeout);
+    options.timeout === undefined
+      ? getDefaultTimeout()
+      : checkTimeout(options.timeout, "createConnection(): options.timeout");
   const { signal, sourceAddress, allErrors = false } = options;
   signal?.throwIfAborted();
   const label = formatAddress([host, port]);

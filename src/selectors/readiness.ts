@@ -31,3 +31,27 @@ export interface Selectable {
 export function isSelectable(value: unknown): value is Selectable {
   return typeof value === "object" && value !== null && READINESS in value;
 }
+
+/**
+ * The selectors watching one socket: its {@link Readiness.observe} list, notified on every
+ * readiness change. Most sockets are never registered, so a socket makes this on first use.
+ */
+export class Observers {
+  readonly #listeners: (() => void)[] = [];
+
+  /** Adds `listener`; returns the function that removes it. */
+  add(listener: () => void): () => void {
+    this.#listeners.push(listener);
+    return () => {
+      const i = this.#listeners.indexOf(listener);
+      if (i >= 0) this.#listeners.splice(i, 1);
+    };
+  }
+
+  /** Tells every selector that readiness may have changed. */
+  notify(): void {
+    const listeners = this.#listeners;
+    if (listeners.length === 1) listeners[0]!();
+    else for (const listener of [...listeners]) listener();
+  }
+}

@@ -16,10 +16,10 @@
  * @module
  */
 
+import { checkSelectTimeout, describe } from "../core/checks.js";
 import { cancel, now, schedule } from "../core/clock.js";
 import { EVENT_READ, EVENT_WRITE } from "../core/constants.js";
 import { KeyError, SocketError } from "../core/errors.js";
-import { typeName } from "../net/address.js";
 import type { Socket } from "../socket/socket.js";
 import { MapView } from "./map-view.js";
 import { isSelectable, READINESS, type Selectable } from "./readiness.js";
@@ -75,7 +75,7 @@ const ALL_EVENTS = EVENT_READ | EVENT_WRITE;
  * }
  * ```
  */
-export class DefaultSelector<F extends Selectable = Socket, D = unknown> {
+export class DefaultSelector<F = Socket, D = unknown> {
   readonly #watches = new Map<F, Watch<SelectorKey<F, D>>>();
   readonly #keys = new Map<F, SelectorKey<F, D>>();
   readonly #view = new MapView(this.#keys);
@@ -94,7 +94,7 @@ export class DefaultSelector<F extends Selectable = Socket, D = unknown> {
    */
   register(fileobj: F, events: number, ...data: DataArgument<D>): SelectorKey<F, D> {
     if (!isSelectable(fileobj)) {
-      throw new TypeError(`register(): fileobj must be a sockit socket, got ${typeName(fileobj)}`);
+      throw new TypeError(`register(): fileobj must be a sockit socket, got ${describe(fileobj)}`);
     }
     checkEvents(events, "register");
     this.#checkOpen("register");
@@ -102,9 +102,9 @@ export class DefaultSelector<F extends Selectable = Socket, D = unknown> {
       throw new SocketError("EBADF", { op: "register" }, "the socket is closed");
     }
     if (this.#watches.has(fileobj)) {
-      throw new KeyError(`${describe(fileobj)} is already registered`);
+      throw new KeyError(`${name(fileobj)} is already registered`);
     }
-    const readiness = fileobj[READINESS];
+    const readiness = (fileobj as Selectable)[READINESS];
     const key = makeKey(fileobj, readiness.fileno(), events, data[0] as D);
     this.#keys.set(fileobj, key);
     this.#watches.set(fileobj, this.#ready.watch(readiness, events, key));
@@ -166,7 +166,7 @@ export class DefaultSelector<F extends Selectable = Socket, D = unknown> {
     timeout?: number | null,
     options?: SelectOptions,
   ): Promise<[SelectorKey<F, D>, number][]> {
-    const seconds = checkTimeout(timeout);
+    const seconds = checkSelectTimeout(timeout, "select(): timeout");
     this.#checkOpen("select");
     const signal = options?.signal;
     if (signal?.aborted) throw signal.reason;
@@ -273,7 +273,7 @@ export class DefaultSelector<F extends Selectable = Socket, D = unknown> {
 
   #lookup(fileobj: F): Watch<SelectorKey<F, D>> {
     const watch = this.#watches.get(fileobj);
-    if (watch === undefined) throw new KeyError(`${describe(fileobj)} is not registered`);
+    if (watch === undefined) throw new KeyError(`${name(fileobj)} is not registered`);
     return watch;
   }
 
@@ -288,7 +288,7 @@ function makeKey<F, D>(fileobj: F, fd: number, events: number, data: D): Selecto
 
 function checkEvents(events: unknown, op: string): void {
   if (typeof events !== "number" || !Number.isInteger(events)) {
-    throw new TypeError(`${op}(): events must be an integer, got ${typeName(events)}`);
+    throw new TypeError(`${op}(): events must be an integer, got ${describe(events)}`);
   }
   if (events === 0 || (events & ~ALL_EVENTS) !== 0) {
     throw new RangeError(
@@ -297,21 +297,8 @@ function checkEvents(events: unknown, op: string): void {
   }
 }
 
-/** Seconds to wait: `null` for ever, `0` to only poll (any value <= 0), or a positive number. */
-function checkTimeout(timeout: unknown): number | null {
-  if (timeout === undefined || timeout === null) return null;
-  if (typeof timeout !== "number") {
-    throw new TypeError(
-      `select(): timeout must be a number of seconds or null, got ${typeName(timeout)}`,
-    );
-  }
-  if (Number.isNaN(timeout)) throw new RangeError("select(): timeout must not be NaN");
-  if (timeout === Number.POSITIVE_INFINITY) return null;
-  return timeout <= 0 ? 0 : timeout;
-}
-
-function describe(fileobj: unknown): string {
-  if (!isSelectable(fileobj)) return `The ${typeName(fileobj)}`;
+function name(fileobj: unknown): string {
+  if (!isSelectable(fileobj)) return `The ${describe(fileobj)}`;
   const fd = fileobj[READINESS].fileno();
   return fd >= 0 ? `The socket with fd ${fd}` : "The socket";
 }

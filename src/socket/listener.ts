@@ -1,19 +1,18 @@
 /**
- * A listening stream socket on top of `net.Server`, turned from push to pull: connections Node
- * accepts wait in a queue of at most `backlog` entries until `accept()` takes them.
+ * The listener transport: a listening stream socket on top of `net.Server`, turned from push to
+ * pull. Connections Node accepts wait in a queue of at most `backlog` entries until `accept()`
+ * takes them; past that they are refused, as a kernel with a full backlog would.
  *
- * On Node.js (and Deno), accepted handles are wrapped with `onread` (reads through the shared
- * scratch buffer, no allocation per read) by taking over the server handle's `onconnection`;
- * runtimes without that hook (see node-hooks.ts) fall back to the `'connection'` event and
- * `'data'`.
+ * Where the runtime allows it (node-internals.ts), accepted handles are wrapped by sockit itself
+ * so they read through the shared scratch buffer; elsewhere they come through `'connection'`.
  */
 
 import * as net from "node:net";
 import type { Endpoint } from "../net/address.js";
-import { NODE_STREAM_HOOKS } from "./node-internals.js";
+import { closeHandle, descriptorOf, takeOverAccept } from "./node-internals.js";
 import { NOT_READY } from "./policy.js";
-import { READABLE, type ReadinessSink, WRITABLE } from "./readiness-sink.js";
 import { type LocalName, Stream } from "./stream.js";
+import { NO_SINK, Transport, type TransportSink } from "./transport.js";
 
 /** How `listen` was asked to bind. */
 export interface ListenOptions {
@@ -23,40 +22,37 @@ export interface ListenOptions {
   reusePort: boolean;
 }
 
-interface ServerHandle {
-  onconnection?: (error: number, handle: unknown) => void;
-}
-
-const IGNORE: ReadinessSink = { [READABLE]() {}, [WRITABLE]() {} };
-
-export class Listener {
+/** A listening socket; see the module comment. */
+export class Listener extends Transport {
+  readonly kind = "listener";
   readonly server: net.Server;
   readonly backlog: number;
+  /** Binding until Node reports `'listening'` (or an error: "failed"). */
   state: "binding" | "listening" | "failed" = "binding";
-  pending: { code: string; cause: unknown } | null = null;
   #queue: Stream[] = [];
   #local: LocalName | null | undefined;
-  #sink: ReadinessSink;
+  readonly #label: string;
 
-  constructor(options: ListenOptions, sink: ReadinessSink) {
-    this.#sink = sink;
+  constructor(options: ListenOptions, label: string, sink: TransportSink) {
+    super(sink);
     this.backlog = options.backlog;
+    this.#label = label;
     const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
     this.server = server;
-    server.on("error", (error: NodeJS.ErrnoException) => {
+    server.on("error", (error: Error) => {
       if (this.state === "binding") this.state = "failed";
-      if (this.pending === null) this.pending = { code: error.code ?? "EIO", cause: error };
-      sink[READABLE]();
-      sink[WRITABLE]();
+      this.fail(error);
     });
     server.once("listening", () => {
       this.state = "listening";
-      this.#takeOverAccept();
-      sink[WRITABLE]();
+      takeOverAccept(server, (handle) => {
+        this.#enqueue(() => Stream.fromHandle(handle, NO_SINK, this.#localName()), handle);
+      });
+      this.sink.writableChanged();
     });
     server.on("connection", (socket: net.Socket) => {
       this.#enqueue(() => {
-        const stream = Stream.fromSocket(socket, IGNORE, this.#localName());
+        const stream = Stream.fromSocket(socket, NO_SINK, this.#localName());
         socket.resume();
         return stream;
       });
@@ -90,34 +86,18 @@ export class Listener {
     return this.#local ?? undefined;
   }
 
-  setSink(sink: ReadinessSink): void {
-    this.#sink = sink;
-  }
-
-  /** Replaces Node's accept callback so accepted sockets read with `onread`. */
-  #takeOverAccept(): void {
-    if (!NODE_STREAM_HOOKS) return;
-    const handle = (this.server as unknown as { _handle?: ServerHandle })._handle;
-    if (typeof handle?.onconnection !== "function") return;
-    const original = handle.onconnection;
-    handle.onconnection = (error: number, clientHandle: unknown) => {
-      if (error !== 0 || clientHandle === undefined) {
-        original.call(handle, error, clientHandle);
-        return;
-      }
-      this.#enqueue(() => Stream.fromHandle(clientHandle, IGNORE, this.#localName()), clientHandle);
-    };
-  }
-
   #enqueue(make: () => Stream, rawHandle?: unknown): void {
     if (this.#queue.length >= this.backlog) {
-      // The queue is full: refuse, as a kernel with a full backlog would.
-      (rawHandle as { close?: () => void } | undefined)?.close?.();
-      if (rawHandle === undefined) make().socket.destroy();
+      if (rawHandle !== undefined) closeHandle(rawHandle);
+      else make().socket.destroy();
       return;
     }
     this.#queue.push(make());
-    this.#sink[READABLE]();
+    this.sink.readableChanged();
+  }
+
+  get label(): string {
+    return this.#label;
   }
 
   /** Ready for `accept`: a pending connection or an error. */
@@ -125,10 +105,15 @@ export class Listener {
     return this.#queue.length > 0 || this.pending !== null;
   }
 
-  /** Takes the oldest pending connection. */
-  tryAccept(): Stream | typeof NOT_READY {
-    const stream = this.#queue.shift();
-    return stream ?? NOT_READY;
+  /** A listener is never writable (Linux's epoll reports it so too). */
+  get writable(): boolean {
+    return false;
+  }
+
+  /** The oldest pending connection: the pending error first, NOT_READY if there is none. */
+  accept(op: string): Stream | typeof NOT_READY {
+    if (this.pending !== null) throw this.takeError(op);
+    return this.#queue.shift() ?? NOT_READY;
   }
 
   /** Where the server listens, as Node reports it. */
@@ -136,6 +121,11 @@ export class Listener {
     return this.server.address();
   }
 
+  fileno(): number {
+    return descriptorOf(this.server);
+  }
+
+  /** Stops listening; connections not yet accepted are closed. */
   close(): void {
     for (const stream of this.#queue) stream.close(false);
     this.#queue = [];

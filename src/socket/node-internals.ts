@@ -1,12 +1,90 @@
 /**
- * Whether this runtime has the two `node:net` internals sockit's fast paths hook into, as Node.js
- * and Deno have them: the `onread` option calling its callback with the `net.Socket` as `this`,
- * and a listening server's handle with an `onconnection` that sockit can take over to wrap each
- * accepted handle itself.
+ * Every reach into `node:net`'s undocumented internals, in one place, each feature-detected with
+ * a documented fallback:
  *
- * Bun's `node:net` has neither as Node has it: it calls `onread`'s callback with another `this`,
- * and a socket made from one of its accepted handles never reads. There, streams read through
- * `'data'` events and accepted connections come from the server's `'connection'` event, the
- * documented API that every runtime implements.
+ * - the `onread` option calling its callback with the `net.Socket` as `this`, and a listening
+ *   server's handle whose `onconnection` sockit takes over to wrap each accepted handle itself
+ *   (reads then go through one shared buffer, with no allocation per read);
+ * - `_handle.fd`, the OS descriptor (`fileno()`);
+ * - `_writableState.highWaterMark`, lowered to 0 on sockets Node created (see stream.ts);
+ * - `_destroy`, overridden to keep a connection's local name as Node destroys it.
+ *
+ * Node.js and Deno have all of them. Bun's `node:net` calls `onread`'s callback with another
+ * `this` and cannot read from a socket made from one of its accepted handles: there, streams read
+ * through `'data'` events and accepted connections come from the server's `'connection'` event,
+ * the documented API every runtime implements.
  */
-export const NODE_STREAM_HOOKS: boolean = typeof process.versions.bun !== "string";
+
+import * as net from "node:net";
+
+/** Whether `onread` and the accept takeover work as on Node.js (not on Bun). */
+export const ONREAD_HOOKS: boolean = typeof process.versions.bun !== "string";
+
+interface ServerHandle {
+  onconnection?: (error: number, handle: unknown) => void;
+}
+
+/** The OS descriptor of a socket or server, or −1 when it has none (or the runtime hides it). */
+export function descriptorOf(owner: net.Socket | net.Server | undefined): number {
+  const fd = (owner as { _handle?: { fd?: unknown } } | undefined)?._handle?.fd;
+  return typeof fd === "number" && fd >= 0 ? fd : -1;
+}
+
+/**
+ * Replaces a listening server's accept callback: `accepted(handle)` gets each new connection's
+ * raw handle (errors still go to Node's callback, which emits `'error'`). False where the
+ * runtime has no such hook; then connections come through `'connection'`.
+ */
+export function takeOverAccept(server: net.Server, accepted: (handle: unknown) => void): boolean {
+  if (!ONREAD_HOOKS) return false;
+  const handle = (server as unknown as { _handle?: ServerHandle })._handle;
+  const original = handle?.onconnection;
+  if (typeof original !== "function") return false;
+  handle!.onconnection = (error: number, clientHandle: unknown) => {
+    if (error !== 0 || clientHandle === undefined) original.call(handle, error, clientHandle);
+    else accepted(clientHandle);
+  };
+  return true;
+}
+
+/** Closes a raw accepted handle (refusing the connection). */
+export function closeHandle(handle: unknown): void {
+  (handle as { close?: () => void }).close?.();
+}
+
+/** Lowers the write high-water mark of a socket Node created with the default one. */
+export function setWriteHighWaterMark(socket: net.Socket, bytes: number): void {
+  const state = (socket as unknown as { _writableState?: { highWaterMark: number } })
+    ._writableState;
+  if (state !== undefined) state.highWaterMark = bytes;
+}
+
+/** What the object that owns a `net.Socket` hears from it. */
+export interface SocketOwner {
+  /** Called from `_destroy`, while the socket's handle still answers (OwnSocket only). */
+  beforeDestroy(): void;
+}
+
+const OWNER: unique symbol = Symbol("sockit.owner");
+type Owned<T> = net.Socket & { [OWNER]?: T };
+
+/**
+ * Records `owner` as the owner of `socket`: sockit's listeners on a `net.Socket` are shared by
+ * every socket (no closure per connection), so each finds its owner through the socket.
+ */
+export function setOwner<T extends SocketOwner>(socket: net.Socket, owner: T): void {
+  (socket as Owned<T>)[OWNER] = owner;
+}
+
+/** The owner recorded for `socket` (every socket a shared listener hears has one). */
+export function ownerOf<T extends SocketOwner>(socket: net.Socket): T {
+  return (socket as Owned<T>)[OWNER]!;
+}
+
+/** The `net.Socket` of the connections sockit makes: it tells its owner before it is destroyed. */
+export class OwnSocket extends net.Socket {
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    (this as Owned<SocketOwner>)[OWNER]?.beforeDestroy();
+    super._destroy(error, callback);
+  }
+}

@@ -1,33 +1,31 @@
 /**
- * The one place that decides what "not ready" means (CPython's `sock_call_ex`).
+ * The one place that decides what "not ready" means (CPython's `sock_call_ex`), and the state it
+ * decides on: a socket's mode, deadlines and waiting calls (Go's poll descriptor).
  *
- * Every waiting operation is an `attempt`: a function that tries once without waiting and either
- * returns a result, throws, or returns {@link NOT_READY} having consumed nothing. `perform` runs
- * the checks SPEC orders (closed → aborted signal → passed deadline), tries once, and only if the
- * attempt is not ready lets the mode decide:
+ * Every waiting call is an {@link Operation}: argument checks, a direction, and an `attempt` that
+ * tries once without waiting and either returns a result, throws, or returns {@link NOT_READY}
+ * having consumed nothing. A call runs the checks in this order: a closed socket is `EBADF`, an
+ * aborted signal rejects with its reason, a passed deadline is `TimeoutError` (even when data is
+ * ready, Go's rule); then it tries once, and only if the attempt is not ready does the mode
+ * decide:
  *
- * - timeout `0` (non-blocking): reject at once with `BlockingIOError`;
+ * - timeout `0` (non-blocking): fail at once with `BlockingIOError`;
  * - `null` (blocking): wait for the socket to signal a change in that direction and try again;
  * - `s > 0`: the same, but give up with `TimeoutError` at the earliest of the call's timeout, the
  *   direction's deadline and the abort signal.
  *
- * Because an attempt never consumes anything unless it succeeds, a timeout, an abort or a
- * non-blocking miss loses no data. The timeout bounds the whole call, so a call that needs several
- * waits (sendAll, recvExactly, recvUntil) is bounded as a whole, and a call that needs one wait
- * (recv, send, accept) gets the whole timeout, as in Python.
+ * Because an attempt consumes nothing unless it succeeds, a timeout, an abort or a non-blocking
+ * miss loses no data. The timeout bounds the whole call, so a call that needs several waits
+ * (sendAll, recvExactly, recvUntil) is bounded as a whole, and a call that needs one wait (recv,
+ * send, accept) gets the whole timeout, as in Python.
  */
 
-import { cancel, type Expiry, insert, now, reschedule } from "../core/clock.js";
+import { checkOptions, checkSignal, checkTimeout, describe } from "../core/checks.js";
+import { cancel, type Expiry, insert, now, reschedule, wallToMonotonic } from "../core/clock.js";
 import { BlockingIOError, SocketError, TimeoutError } from "../core/errors.js";
 
 /** Returned by an attempt that is not ready and consumed nothing. */
 export const NOT_READY: unique symbol = Symbol("not ready");
-
-/** One try of an operation. */
-export type Attempt<T> = () => T | typeof NOT_READY;
-
-/** One try of an operation as a plain function of the socket and one argument (no closure). */
-export type AttemptWith<W, A, T> = (target: W, arg: A) => T | typeof NOT_READY;
 
 /** Which way an operation goes; deadlines and wake-ups are per direction. */
 export type Direction = "read" | "write";
@@ -40,108 +38,204 @@ export interface WaitOptions {
   signal?: AbortSignal | undefined;
 }
 
+/** A deadline: a `Date`, epoch milliseconds, or `null` for none. */
+export type Deadline = Date | number | null;
+
+let defaultTimeout: number | null = null;
+
+/** The timeout in seconds new sockets start with (`null`: blocking). */
+export function getDefaultTimeout(): number | null {
+  return defaultTimeout;
+}
+
+/** Sets the timeout in seconds new sockets start with; `null` means blocking. */
+export function setDefaultTimeout(timeout: number | null): void {
+  defaultTimeout = checkTimeout(timeout, "setDefaultTimeout(): timeout");
+}
+
+/**
+ * One operation of a socket: what the operations table (operations.ts) holds for each waiting
+ * call. `T` is what the attempt works on, `Args` the call's arguments, `P` what `prepare` makes
+ * of them for the attempt, `R` the result.
+ */
+export interface Operation<T extends PollDesc, Args extends unknown[], P, R> {
+  /** The call's name, as errors report it (`op`). */
+  readonly name: string;
+  /** Which deadline applies and which readiness changes wake the call. */
+  readonly direction: Direction;
+  /** Waits whatever the mode (listen, bind: the answer comes at once, never a would-block). */
+  readonly ignoresMode?: boolean;
+  /**
+   * A call that needs none of the policy, tried first: true when it is already done (sendAll's
+   * small copy into the send buffer, which can neither wait nor fail).
+   */
+  quick?(target: T, ...args: Args): boolean;
+  /** Checks the arguments (TypeError, RangeError) and returns what the attempt needs. */
+  prepare(target: T, ...args: Args): P;
+  /** The per-call options among the arguments. */
+  options(...args: Args): unknown;
+  /** One try: a result, a throw, or NOT_READY having consumed nothing. */
+  attempt(target: T, arg: P): R | typeof NOT_READY;
+  /** The `code` of a non-blocking miss (default `"EAGAIN"`). */
+  notReadyCode?(arg: P): string;
+  /** Called with every error the call fails with, before it is raised. */
+  failed?(error: unknown, arg: P): void;
+  /** Called once when a call that waited gives up (timeout, deadline, abort), before it fails. */
+  gaveUp?(target: T, arg: P): void;
+  /** Called once when a call that had to wait settles, either way. */
+  settled?(arg: P): void;
+}
+
 /** A call waiting for its direction to change. */
 export interface Waiter {
-  /** Called by the socket when something changed in the waiter's direction. */
+  /** Called when something changed in the waiter's direction: try again. */
   retry(): void;
   /** Called when the direction's deadline moved. */
   deadlineMoved(): void;
 }
 
-/** What `perform` needs from a socket. */
-export interface Waitable {
-  /** True once closed: every call rejects with `EBADF`. */
-  readonly closed: boolean;
-  /** The socket's timeout in seconds (`null` blocking, `0` non-blocking). */
-  readonly timeout: number | null;
-  /** The direction's deadline, monotonic ms, or `null`. */
-  deadline(direction: Direction): number | null;
-  /** Appends a waiter to its direction's list. */
-  addWaiter(direction: Direction, waiter: Waiter): void;
-  /** Removes a waiter from its direction's list (harmless if it is not there). */
-  removeWaiter(direction: Direction, waiter: Waiter): void;
-  /** The address to name in error messages. */
-  describe(): string | undefined;
-}
+/**
+ * A socket's waiting state (Go's `pollDesc`): its timeout, whether it is closed, a deadline per
+ * direction and the calls waiting in each direction. Deadlines and waiter lists are made on
+ * first use: a server holds thousands of these, most never waiting twice.
+ */
+export class PollDesc {
+  /** Seconds: `null` blocking, `0` non-blocking, `s > 0` a timeout. */
+  timeout: number | null = defaultTimeout;
+  closed = false;
+  /** Monotonic ms per direction; made by the first deadline set (most sockets have none). */
+  #deadlines: { read: number | null; write: number | null } | undefined;
+  #readWaiters: Waiters;
+  #writeWaiters: Waiters;
 
-/** Per-operation adjustments to the policy. */
-export interface PerformHooks {
-  /** The `code` of the `BlockingIOError` for a non-blocking miss (default `"EAGAIN"`). */
-  notReadyCode?: string;
-  /** Called once when the call gives up (timeout, deadline or abort), before it rejects. */
-  onGiveUp?: (error: unknown) => void;
-  /** Called with every error the call rejects with, before it rejects. */
-  onError?: (error: unknown) => void;
-  /** Called once when a call that had to wait settles, either way. */
-  onSettle?: () => void;
-}
-
-/** Validates a timeout in seconds: `null`, or a finite number >= 0. */
-export function checkTimeout(value: unknown, what = "timeout"): number | null {
-  if (value === null) return null;
-  if (typeof value !== "number") {
-    throw new TypeError(`${what} must be a number of seconds or null, got ${typeof value}`);
+  /** The address to name in error messages (subclasses know it). */
+  describe(): string | undefined {
+    return undefined;
   }
-  if (!Number.isFinite(value) || value < 0) {
-    throw new RangeError(`${what} must be a finite number of seconds >= 0 or null, got ${value}`);
+
+  /** The direction's deadline in monotonic ms, or `null`. */
+  deadline(direction: Direction): number | null {
+    const deadlines = this.#deadlines;
+    return deadlines === undefined ? null : deadlines[direction];
   }
-  return value;
-}
 
-/** Runs `attempt` under the socket's mode; see the module comment. */
-export function perform<T>(
-  target: Waitable,
-  op: string,
-  direction: Direction,
-  attempt: Attempt<T>,
-  options?: WaitOptions,
-  hooks?: PerformHooks,
-): Promise<T> {
-  return performWith(target, op, direction, callAttempt<T>, attempt, options, hooks);
-}
+  /** Sets a direction's deadline (a `Date`, epoch ms or `null`); calls waiting see it at once. */
+  setDeadline(direction: Direction, at: unknown, where: string): void {
+    let epoch: number | null;
+    if (at === null) epoch = null;
+    else if (at instanceof Date) epoch = at.getTime();
+    else if (typeof at === "number") epoch = at;
+    else {
+      throw new TypeError(
+        `${where}: deadline must be a Date, epoch milliseconds or null, got ${describe(at)}`,
+      );
+    }
+    if (epoch !== null && !Number.isFinite(epoch)) {
+      throw new RangeError(`${where}: deadline must be a valid time, got ${describe(at)}`);
+    }
+    this.#deadlines ??= { read: null, write: null };
+    this.#deadlines[direction] = epoch === null ? null : wallToMonotonic(epoch);
+    const list = direction === "read" ? this.#readWaiters : this.#writeWaiters;
+    for (const waiter of waitersOf(list)) waiter.deadlineMoved();
+  }
 
-function callAttempt<T>(_target: Waitable, attempt: Attempt<T>): T | typeof NOT_READY {
-  return attempt();
+  addWaiter(direction: Direction, waiter: Waiter): void {
+    if (direction === "read") this.#readWaiters = withWaiter(this.#readWaiters, waiter);
+    else this.#writeWaiters = withWaiter(this.#writeWaiters, waiter);
+  }
+
+  /** Removes a waiter (harmless if it is not there). */
+  removeWaiter(direction: Direction, waiter: Waiter): void {
+    if (direction === "read") this.#readWaiters = withoutWaiter(this.#readWaiters, waiter);
+    else this.#writeWaiters = withoutWaiter(this.#writeWaiters, waiter);
+  }
+
+  /** Wakes every call waiting in `direction` so each tries again, oldest first. */
+  wake(direction: Direction): void {
+    wake(direction === "read" ? this.#readWaiters : this.#writeWaiters);
+  }
+
+  /** True while some call waits in either direction. */
+  get waiting(): boolean {
+    return this.#readWaiters !== undefined || this.#writeWaiters !== undefined;
+  }
 }
 
 /**
- * `perform` for hot paths: `attempt(target, arg)` is a plain function, so a call that has to
- * wait allocates no closure. This is the policy; `perform` is a thin wrapper.
+ * The start of every call, in either flavour: the checks in order, then one try. Returns the
+ * result, or NOT_READY when the call must wait; a non-blocking miss throws `BlockingIOError`.
+ * `timeout` is the call's effective timeout (see {@link callTimeout}).
  */
-export function performWith<W extends Waitable, A, T>(
-  target: W,
-  op: string,
-  direction: Direction,
-  attempt: AttemptWith<W, A, T>,
-  arg: A,
-  options?: WaitOptions,
-  hooks?: PerformHooks,
-): Promise<T> {
+export function tryOnce<T extends PollDesc, P, R>(
+  target: T,
+  op: Operation<T, never, P, R>,
+  arg: P,
+  timeout: number | null,
+  signal: AbortSignal | undefined,
+): R | typeof NOT_READY {
+  if (target.closed) throw closedError(op.name, target);
+  if (signal?.aborted) throw signal.reason;
+  const deadline = target.deadline(op.direction);
+  if (deadline !== null && deadline <= now()) throw timeoutError(op.name, target);
+  const result = op.attempt(target, arg);
+  if (result !== NOT_READY || timeout !== 0) return result;
+  throw new BlockingIOError(op.notReadyCode?.(arg) ?? "EAGAIN", {
+    op: op.name,
+    address: target.describe(),
+  });
+}
+
+/** The call's timeout in seconds: its own `timeout` option, else the socket's. */
+export function callTimeout<T extends PollDesc>(
+  target: T,
+  op: Operation<T, never, unknown, unknown>,
+  options: WaitOptions | undefined,
+): number | null {
+  if (op.ignoresMode === true) return null;
+  if (options === undefined || options.timeout === undefined) return target.timeout;
+  return checkTimeout(options.timeout, `${op.name}(): options.timeout`);
+}
+
+/** Checks a call's options object and its signal, before anything is registered. */
+export function checkWaitOptions(value: unknown, op: string): WaitOptions | undefined {
+  const options = checkOptions<WaitOptions>(value, `${op}(): options`);
+  if (options !== undefined) checkSignal(options.signal, `${op}(): options.signal`);
+  return options;
+}
+
+/**
+ * Runs `op` with `args` under the socket's mode and returns a promise of its result; see the
+ * module comment. Errors of any kind, argument checks included, reject the promise.
+ */
+export function run<T extends PollDesc, Args extends unknown[], P, R>(
+  target: T,
+  op: Operation<T, Args, P, R>,
+  ...args: Args
+): Promise<R> {
+  if (op.quick?.(target, ...args) === true) return DONE as Promise<R>;
+  let arg: P | undefined;
+  let prepared = false;
   try {
-    if (target.closed) throw closedError(op, target);
+    arg = op.prepare(target, ...args);
+    prepared = true;
+    const options = checkWaitOptions(op.options(...args), op.name);
+    const timeout = callTimeout(target, op as Operation<T, never, P, R>, options);
     const signal = options?.signal;
-    if (signal?.aborted) throw signal.reason;
-    const deadline = target.deadline(direction);
-    if (deadline !== null && deadline <= now()) throw timeoutError(op, target);
-    const timeout = options?.timeout === undefined ? target.timeout : checkTimeout(options.timeout);
-    const result = attempt(target, arg);
+    const result = tryOnce(target, op as Operation<T, never, P, R>, arg, timeout, signal);
     if (result !== NOT_READY) return Promise.resolve(result);
-    if (timeout === 0) {
-      throw new BlockingIOError(hooks?.notReadyCode ?? "EAGAIN", {
-        op,
-        address: target.describe(),
-      });
-    }
     const timeoutAt = timeout === null ? null : now() + timeout * 1000;
-    const promise = new Promise<T>(capture);
-    const resolve = captured as (value: T | Promise<never>) => void;
-    new PendingCall(target, op, direction, attempt, arg, timeoutAt, signal, hooks, resolve);
+    const promise = new Promise<R>(capture);
+    const resolve = captured as (value: R | Promise<never>) => void;
+    new PendingCall(target, op, arg, timeoutAt, signal, resolve);
     return promise;
   } catch (error) {
-    hooks?.onError?.(error);
+    if (prepared) op.failed?.(error, arg as P);
     return Promise.reject(error);
   }
 }
+
+/** The promise of a call that `quick` finished. */
+const DONE: Promise<undefined> = Promise.resolve(undefined);
 
 /** Where {@link capture} leaves a new promise's resolve function. */
 let captured: (value: never) => void = () => {};
@@ -152,12 +246,12 @@ function capture(resolve: (value: never) => void): void {
 }
 
 /**
- * A call waiting for its direction to change: one object (no closures on the common path), in
- * the socket's waiter list, in the timer heap if it has a timeout or deadline, and listening to
- * its abort signal if it has one. It keeps only its promise's resolve function (idle
- * connections hold one of these each); a rejection resolves with a rejected promise.
+ * A call waiting for its direction to change: one object (no closures), in the socket's waiter
+ * list, in the timer heap if it has a timeout or deadline, and listening to its abort signal if
+ * it has one. It keeps only its promise's resolve function (idle connections hold one of these
+ * each); a rejection resolves with a rejected promise.
  */
-class PendingCall<W extends Waitable, A, T> implements Waiter, Expiry {
+class PendingCall<T extends PollDesc, P, R> implements Waiter, Expiry {
   /**
    * Expiry fields: the call is its own timer-heap entry. `at` is set only when the call has an
    * expiry: a call without one keeps a small integer here, so V8 does not box a double for it.
@@ -165,23 +259,20 @@ class PendingCall<W extends Waitable, A, T> implements Waiter, Expiry {
   at = 0;
   index = -1;
   /** Settles the call's promise; null once settled. */
-  #resolve: ((value: T | Promise<never>) => void) | null;
+  #resolve: ((value: R | Promise<never>) => void) | null;
 
   constructor(
-    readonly target: W,
-    readonly op: string,
-    readonly direction: Direction,
-    readonly attempt: AttemptWith<W, A, T>,
-    readonly arg: A,
+    readonly target: T,
+    readonly op: Operation<T, never, P, R>,
+    readonly arg: P,
     /** When the call's own timeout ends (monotonic ms); null, not Infinity, when it has none,
      * for the same reason as `at`. */
     readonly timeoutAt: number | null,
     readonly signal: AbortSignal | undefined,
-    readonly hooks: PerformHooks | undefined,
-    resolve: (value: T | Promise<never>) => void,
+    resolve: (value: R | Promise<never>) => void,
   ) {
     this.#resolve = resolve;
-    target.addWaiter(direction, this);
+    target.addWaiter(op.direction, this);
     const at = this.#expiresAt();
     if (at !== Number.POSITIVE_INFINITY) {
       this.at = at;
@@ -194,12 +285,12 @@ class PendingCall<W extends Waitable, A, T> implements Waiter, Expiry {
     const resolve = this.#resolve;
     if (resolve === null) return;
     if (this.target.closed) {
-      this.#fail(closedError(this.op, this.target), false);
+      this.#fail(closedError(this.op.name, this.target), false);
       return;
     }
-    let result: T | typeof NOT_READY;
+    let result: R | typeof NOT_READY;
     try {
-      result = this.attempt(this.target, this.arg);
+      result = this.op.attempt(this.target, this.arg);
     } catch (error) {
       this.#fail(error, false);
       return;
@@ -242,31 +333,40 @@ class PendingCall<W extends Waitable, A, T> implements Waiter, Expiry {
   }
 
   #expiresAt(): number {
-    const deadline = this.target.deadline(this.direction);
-    const timeoutAt = this.timeoutAt ?? Number.POSITIVE_INFINITY;
-    return deadline === null ? timeoutAt : Math.min(timeoutAt, deadline);
+    return expiresAt(this.target, this.op.direction, this.timeoutAt);
   }
 
   #expire(): void {
-    this.#fail(timeoutError(this.op, this.target), true);
+    this.#fail(timeoutError(this.op.name, this.target), true);
   }
 
   #settle(): void {
     this.#resolve = null;
-    this.target.removeWaiter(this.direction, this);
+    this.target.removeWaiter(this.op.direction, this);
     if (this.index >= 0) cancel(this);
     this.signal?.removeEventListener("abort", this);
-    this.hooks?.onSettle?.();
+    this.op.settled?.(this.arg);
   }
 
   #fail(error: unknown, givingUp: boolean): void {
     const resolve = this.#resolve;
     if (resolve === null) return;
     this.#settle();
-    if (givingUp) this.hooks?.onGiveUp?.(error);
-    this.hooks?.onError?.(error);
+    if (givingUp) this.op.gaveUp?.(this.target, this.arg);
+    this.op.failed?.(error, this.arg);
     resolve(Promise.reject(error));
   }
+}
+
+/** When a waiting call gives up: the earlier of its own timeout and the direction's deadline. */
+export function expiresAt(
+  target: PollDesc,
+  direction: Direction,
+  timeoutAt: number | null,
+): number {
+  const deadline = target.deadline(direction);
+  const own = timeoutAt ?? Number.POSITIVE_INFINITY;
+  return deadline === null ? own : Math.min(own, deadline);
 }
 
 /**
@@ -274,10 +374,9 @@ class PendingCall<W extends Waitable, A, T> implements Waiter, Expiry {
  * have at most one call waiting per direction, and an idle connection holds one, so the single
  * waiter is kept without an array.
  */
-export type Waiters = Waiter | Waiter[] | undefined;
+type Waiters = Waiter | Waiter[] | undefined;
 
-/** `list` with `waiter` appended. */
-export function withWaiter(list: Waiters, waiter: Waiter): Waiters {
+function withWaiter(list: Waiters, waiter: Waiter): Waiters {
   if (list === undefined) return waiter;
   if (Array.isArray(list)) {
     list.push(waiter);
@@ -286,8 +385,7 @@ export function withWaiter(list: Waiters, waiter: Waiter): Waiters {
   return [list, waiter];
 }
 
-/** `list` without `waiter`. */
-export function withoutWaiter(list: Waiters, waiter: Waiter): Waiters {
+function withoutWaiter(list: Waiters, waiter: Waiter): Waiters {
   if (list === waiter) return undefined;
   if (!Array.isArray(list)) return list;
   const i = list.lastIndexOf(waiter);
@@ -296,13 +394,12 @@ export function withoutWaiter(list: Waiters, waiter: Waiter): Waiters {
 }
 
 /** A copy of the waiters, oldest first (to iterate while they come and go). */
-export function waitersOf(list: Waiters): Waiter[] {
+function waitersOf(list: Waiters): Waiter[] {
   if (list === undefined) return [];
   return Array.isArray(list) ? [...list] : [list];
 }
 
-/** Wakes every waiter of a direction so each tries again, oldest first. */
-export function wake(list: Waiters): void {
+function wake(list: Waiters): void {
   if (list === undefined) return;
   if (!Array.isArray(list)) {
     list.retry();
@@ -311,11 +408,12 @@ export function wake(list: Waiters): void {
   for (const waiter of [...list]) waiter.retry();
 }
 
-/** The error every call on a closed socket rejects with. */
-export function closedError(op: string, target?: Waitable): SocketError {
+/** The error every call on a closed socket fails with. */
+export function closedError(op: string, target?: PollDesc): SocketError {
   return new SocketError("EBADF", { op, address: target?.describe() });
 }
 
-function timeoutError(op: string, target: Waitable): TimeoutError {
+/** The error of a call whose timeout or deadline passed. */
+export function timeoutError(op: string, target: PollDesc): TimeoutError {
   return new TimeoutError({ op, address: target.describe() });
 }

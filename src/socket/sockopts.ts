@@ -6,6 +6,7 @@
  * sets it on listening TCP sockets), or SO_REUSEPORT before Node.js 22.12.
  */
 
+import { describe } from "../core/checks.js";
 import {
   IPPROTO_IPV6,
   IPPROTO_TCP,
@@ -22,7 +23,7 @@ import {
   TCP_NODELAY,
 } from "../core/constants.js";
 import { errnoOf, SocketError } from "../core/errors.js";
-import { DEFAULT_RCVBUF, DEFAULT_SNDBUF } from "./stream.js";
+import { DEFAULT_RCVBUF, DEFAULT_SNDBUF, type Stream } from "./stream.js";
 
 /**
  * The option values a socket holds. The five flags share one integer field (every accepted
@@ -103,26 +104,61 @@ export interface OptionTarget {
   takeErrorCode(): string | undefined;
 }
 
-function noOption(level: number, option: number, why?: string): SocketError {
+/**
+ * Applies the options to a connection: all of them (a new connection), or only the one that
+ * `changed`. The buffer sizes are the stream's own; TCP_NODELAY and SO_KEEPALIVE are system
+ * calls, so only the changed one is made.
+ */
+export function applyToStream(
+  stream: Stream,
+  options: OptionValues,
+  changed?: keyof OptionValues,
+): void {
+  stream.rcvbuf = options.rcvbuf;
+  stream.sndbuf = options.sndbuf;
+  const socket = stream.socket;
+  if (socket.destroyed) return;
+  if (changed === undefined || changed === "noDelay") socket.setNoDelay(options.noDelay);
+  if (changed === undefined || changed === "keepAlive") socket.setKeepAlive(options.keepAlive);
+}
+
+function noOption(level: number, option: number, why?: string, op = "setsockopt"): SocketError {
   return new SocketError(
     "ENOPROTOOPT",
-    { op: "setsockopt" },
+    { op },
     why ?? `option ${option} at level ${level} is not supported`,
   );
+}
+
+/** `level` and `option` are integers, as in C (a TypeError otherwise). */
+function checkName(level: unknown, option: unknown, op: string): [number, number] {
+  for (const [name, value] of [
+    ["level", level],
+    ["option", option],
+  ] as const) {
+    if (typeof value !== "number" || !Number.isInteger(value)) {
+      throw new TypeError(`${op}(): ${name} must be an integer, got ${describe(value)}`);
+    }
+  }
+  return [level as number, option as number];
 }
 
 function flag(value: unknown): boolean {
   if (typeof value === "boolean") return value;
   if (typeof value === "number" && Number.isInteger(value)) return value !== 0;
-  throw new TypeError(`option value must be an integer or boolean, got ${typeof value}`);
+  throw new TypeError(
+    `setsockopt(): value must be an integer or a boolean, got ${describe(value)}`,
+  );
 }
 
 function bufferSize(value: unknown): number {
   if (typeof value !== "number" || !Number.isInteger(value)) {
-    throw new TypeError(`buffer size must be an integer number of bytes, got ${typeof value}`);
+    throw new TypeError(
+      `setsockopt(): buffer size must be an integer number of bytes, got ${describe(value)}`,
+    );
   }
   if (value < 1 || value > 2 ** 31 - 1) {
-    throw new RangeError(`buffer size must be 1-2147483647 bytes, got ${value}`);
+    throw new RangeError(`setsockopt(): buffer size must be 1-2147483647 bytes, got ${value}`);
   }
   return value;
 }
@@ -130,10 +166,11 @@ function bufferSize(value: unknown): number {
 /** `setsockopt(level, option, value)`. */
 export function setOption(
   target: OptionTarget,
-  level: number,
-  option: number,
+  levelArg: unknown,
+  optionArg: unknown,
   value: unknown,
 ): void {
+  const [level, option] = checkName(levelArg, optionArg, "setsockopt");
   const o = target.options;
   let changed: keyof OptionValues;
   if (level === IPPROTO_TCP && option === TCP_NODELAY) {
@@ -174,7 +211,12 @@ export function setOption(
 }
 
 /** `getsockopt(level, option)`. */
-export function getOption(target: OptionTarget, level: number, option: number): unknown {
+export function getOption(
+  target: OptionTarget,
+  levelArg: unknown,
+  optionArg: unknown,
+): number | null {
+  const [level, option] = checkName(levelArg, optionArg, "getsockopt");
   const o = target.options;
   if (level === IPPROTO_TCP && option === TCP_NODELAY) return o.noDelay ? 1 : 0;
   if (level === IPPROTO_IPV6 && option === IPV6_V6ONLY) return o.v6Only ? 1 : 0;
@@ -200,6 +242,5 @@ export function getOption(target: OptionTarget, level: number, option: number): 
       }
     }
   }
-  const error = noOption(level, option);
-  throw new SocketError(error.code, { op: "getsockopt" }, error.reason);
+  throw noOption(level, option, undefined, "getsockopt");
 }

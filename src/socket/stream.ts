@@ -1,26 +1,29 @@
 /**
- * A connected stream (TCP or Unix) on top of `node:net`, turned from push to pull.
+ * The stream transport: a TCP or Unix connection on top of `node:net`, turned from push to pull.
  *
  * Node pushes reads at us; we keep them in a {@link RecvBuffer} bounded by `rcvbuf` bytes and
  * stop reading from the kernel when it is full (TCP flow control then slows the peer). Writes go
  * to Node's queue, bounded by `sndbuf` bytes: `send` copies (the caller may reuse its buffer at
  * once), `sendAll` lends the caller's bytes and finishes when the kernel has taken them all.
  *
- * Every `try*` method is an attempt in the sense of `wait.ts`: it returns a result, throws, or
- * returns NOT_READY having consumed nothing. Transport errors never escape as events: they are
- * kept as the pending error (SO_ERROR) and raised by the next call. Reads see buffered data
- * first, then the pending error, then end of stream, as Linux's `recv` does.
+ * The calls tried on it are in stream-calls.ts.
  */
 
 import type * as net from "node:net";
-import { socketError } from "../core/errors.js";
 import { type Endpoint, formatAddress } from "../net/address.js";
 import { EndOfTick } from "./end-of-tick.js";
-import { NODE_STREAM_HOOKS } from "./node-internals.js";
-import { OwnSocket, ownerOf, type SocketOwner, setOwner } from "./own-socket.js";
-import { READABLE, type ReadinessSink, WRITABLE } from "./readiness-sink.js";
+import {
+  descriptorOf,
+  ONREAD_HOOKS,
+  OwnSocket,
+  ownerOf,
+  type SocketOwner,
+  setOwner,
+  setWriteHighWaterMark,
+} from "./node-internals.js";
 import { RecvBuffer } from "./recv-buffer.js";
 import { SCRATCH, scratchView } from "./scratch.js";
+import { Transport, type TransportSink } from "./transport.js";
 
 /** Default library receive buffer, bytes (SO_RCVBUF). */
 export const DEFAULT_RCVBUF = 128 * 1024;
@@ -36,25 +39,19 @@ export interface LocalName {
   readonly port: number;
 }
 
-/** Pending error as an errno name plus the Node error, turned into a class when raised. */
-interface PendingError {
-  readonly code: string;
-  readonly cause: unknown;
-}
-
-export class Stream implements SocketOwner {
+/** A connection, connecting or connected; see the module comment. */
+export class Stream extends Transport implements SocketOwner {
+  readonly kind = "stream";
   readonly socket: net.Socket;
   readonly rx = new RecvBuffer();
   rcvbuf = DEFAULT_RCVBUF;
   sndbuf = DEFAULT_SNDBUF;
   /** The connection attempt's state: a connected stream starts "open". */
   state: "connecting" | "open" | "failed" = "open";
-  pending: PendingError | null = null;
   #label: string | undefined;
   #endpoint: Endpoint | undefined;
   /** The local IP address once known (see `local`). */
   #local: LocalName | undefined;
-  #sink: ReadinessSink;
   /** EOF, WRITE_SHUT, PAUSED, READ_SHUT and CLOSED bits: one field, as every stream has them. */
   #flags = 0;
   #demands: number[] | undefined;
@@ -66,8 +63,8 @@ export class Stream implements SocketOwner {
   /** The readEpoch of the last copy written at once (see writeCopy). */
   #directEpoch = -1;
 
-  private constructor(socket: net.Socket | null, sink: ReadinessSink) {
-    this.#sink = sink;
+  private constructor(socket: net.Socket | null, sink: TransportSink) {
+    super(sink);
     this.socket = socket ?? Stream.#newSocket();
     setOwner(this.socket, this);
     this.socket.on("error", Stream.#onError);
@@ -120,25 +117,23 @@ export class Stream implements SocketOwner {
     return ownerOf<Stream>(this).#onRead(nread, buf);
   };
 
-  static #onError = function (this: net.Socket, error: NodeJS.ErrnoException): void {
+  static #onError = function (this: net.Socket, error: Error): void {
     const stream = ownerOf<Stream>(this);
     if (stream.state === "connecting") stream.state = "failed";
-    if (stream.pending === null) stream.pending = { code: error.code ?? "EIO", cause: error };
-    stream.#sink[READABLE]();
-    stream.#sink[WRITABLE]();
+    stream.fail(error);
   };
 
   static #onEnd = function (this: net.Socket): void {
     const stream = ownerOf<Stream>(this);
     stream.#flags |= EOF;
-    stream.#sink[READABLE]();
+    stream.sink.readableChanged();
   };
 
   static #onClose = function (this: net.Socket): void {
     const stream = ownerOf<Stream>(this);
     stream.#flags |= EOF | WRITE_SHUT;
-    stream.#sink[READABLE]();
-    stream.#sink[WRITABLE]();
+    stream.sink.readableChanged();
+    stream.sink.writableChanged();
   };
 
   /**
@@ -147,15 +142,15 @@ export class Stream implements SocketOwner {
    * before anyone could wait on them.)
    */
   static #onDrain = function (this: net.Socket): void {
-    ownerOf<Stream>(this).#sink[WRITABLE]();
+    ownerOf<Stream>(this).sink.writableChanged();
   };
 
   static #onConnect = function (this: net.Socket): void {
     const stream = ownerOf<Stream>(this);
     stream.state = "open";
     // Bun's socket no longer answers for its name when _destroy runs: keep it now.
-    if (!NODE_STREAM_HOOKS) stream.#queryLocal();
-    stream.#sink[WRITABLE]();
+    if (!ONREAD_HOOKS) stream.#queryLocal();
+    stream.sink.writableChanged();
   };
 
   static #onDataShared = function (this: net.Socket, chunk: Buffer): void {
@@ -170,9 +165,9 @@ export class Stream implements SocketOwner {
     const socket = new OwnSocket({
       allowHalfOpen: true,
       writableHighWaterMark: 0,
-      onread: NODE_STREAM_HOOKS ? Stream.#onread : undefined,
+      onread: ONREAD_HOOKS ? Stream.#onread : undefined,
     } as net.SocketConstructorOpts);
-    if (!NODE_STREAM_HOOKS) socket.on("data", Stream.#onDataShared);
+    if (!ONREAD_HOOKS) socket.on("data", Stream.#onDataShared);
     return socket;
   }
 
@@ -181,7 +176,7 @@ export class Stream implements SocketOwner {
     endpoint: Endpoint,
     local: Endpoint | undefined,
     ipFamily: 4 | 6,
-    sink: ReadinessSink,
+    sink: TransportSink,
   ): Stream {
     const stream = new Stream(null, sink);
     stream.#endpoint = endpoint;
@@ -205,7 +200,7 @@ export class Stream implements SocketOwner {
   }
 
   /** Wraps a handle Node accepted (fast path: reads through the shared scratch buffer). */
-  static fromHandle(handle: unknown, sink: ReadinessSink, local?: LocalName): Stream {
+  static fromHandle(handle: unknown, sink: TransportSink, local?: LocalName): Stream {
     const socket = new OwnSocket({
       handle,
       allowHalfOpen: true,
@@ -220,11 +215,9 @@ export class Stream implements SocketOwner {
   }
 
   /** Wraps a `net.Socket` that emits `'data'` (runtimes without `onread` on accepted sockets). */
-  static fromSocket(socket: net.Socket, sink: ReadinessSink, local?: LocalName): Stream {
+  static fromSocket(socket: net.Socket, sink: TransportSink, local?: LocalName): Stream {
     // Node made this socket with the default high-water mark; lower it as for ours (#onDrain).
-    const state = (socket as unknown as { _writableState?: { highWaterMark: number } })
-      ._writableState;
-    if (state !== undefined) state.highWaterMark = 0;
+    setWriteHighWaterMark(socket, 0);
     const stream = new Stream(socket, sink);
     stream.#captureNames(local);
     socket.on("data", Stream.#onDataShared);
@@ -259,8 +252,8 @@ export class Stream implements SocketOwner {
     return this.#local;
   }
 
-  /** Called as Node destroys the socket, while its handle still answers. */
-  keepLocalName(): void {
+  /** Called as Node destroys the socket, while its handle still answers: keep the local name. */
+  beforeDestroy(): void {
     if (this.#local === undefined && (this.#flags & CLOSED) === 0) this.#queryLocal();
   }
 
@@ -272,16 +265,11 @@ export class Stream implements SocketOwner {
       : { address: remoteAddress, port: remotePort ?? 0 };
   }
 
-  /** Points readiness reports at a new owner (an accepted stream gets its Socket later). */
-  setSink(sink: ReadinessSink): void {
-    this.#sink = sink;
-  }
-
   #onRead(nread: number, buf: Uint8Array): boolean {
     readEpoch = (readEpoch + 1) | 0;
     if (this.#readShut) return true;
     this.rx.pushBorrowed(scratchView(buf, nread));
-    this.#sink[READABLE]();
+    this.sink.readableChanged();
     this.rx.adopt();
     if (this.rx.length < this.#limit()) return true;
     this.#paused = true;
@@ -292,7 +280,7 @@ export class Stream implements SocketOwner {
     readEpoch = (readEpoch + 1) | 0;
     if (this.#readShut) return;
     this.rx.push(chunk);
-    this.#sink[READABLE]();
+    this.sink.readableChanged();
     if (this.rx.length >= this.#limit() && !this.#paused) {
       this.#paused = true;
       this.socket.pause();
@@ -325,18 +313,9 @@ export class Stream implements SocketOwner {
     };
   }
 
-  /** Raises and clears the pending error (the next call after a transport error). */
-  takeError(op: string): Error {
-    const pending = this.pending!;
-    this.pending = null;
-    return socketError(pending.code, { op, address: this.label, cause: pending.cause });
-  }
-
-  /** Reads the pending error's code without raising it (SO_ERROR clears it). */
-  clearError(): string | undefined {
-    const code = this.pending?.code;
-    this.pending = null;
-    return code;
+  /** The OS descriptor, or −1. */
+  fileno(): number {
+    return descriptorOf(this.socket);
   }
 
   /** Ready for reading: data, end of stream or an error. */
@@ -404,7 +383,7 @@ export class Stream implements SocketOwner {
     // The staged bytes left the send buffer. When the kernel took them at once, Node emits no
     // 'drain' (Node 20.20 asks for one only if bytes stay queued after the write), so a call
     // waiting for room would never hear of it: tell it here.
-    if (stream.socket.writableLength === 0) stream.#sink[WRITABLE]();
+    if (stream.socket.writableLength === 0) stream.sink.writableChanged();
   }
 
   #flushStaged(): void {
@@ -420,7 +399,7 @@ export class Stream implements SocketOwner {
   shutdownRead(): void {
     this.#flags |= READ_SHUT | EOF;
     this.rx.clear();
-    this.#sink[READABLE]();
+    this.sink.readableChanged();
   }
 
   /** SHUT_WR: FIN after whatever is queued. */
@@ -429,7 +408,7 @@ export class Stream implements SocketOwner {
     if (this.#staged !== null) this.#flushStaged();
     this.#flags |= WRITE_SHUT;
     this.socket.end();
-    this.#sink[WRITABLE]();
+    this.sink.writableChanged();
   }
 
   /**

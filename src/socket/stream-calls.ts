@@ -1,8 +1,9 @@
 /**
- * The attempts: each operation tried once on a Stream's buffers, as `wait.ts` runs them. An
- * attempt returns its result, throws, or returns NOT_READY having consumed nothing, so a timeout,
- * an abort or a non-blocking miss never loses data. Reads see buffered data first, then the
- * pending error, then end of stream, as Linux's `recv` does.
+ * The calls tried on a stream transport, as the operations table runs them (see policy.ts): each
+ * returns a result, throws, or returns NOT_READY having consumed nothing, so a timeout, an abort
+ * or a non-blocking miss never loses data. Reads see buffered data first, then the pending
+ * error, then end of stream, as Linux's `recv` does. While the stream is still connecting,
+ * every call is NOT_READY.
  */
 
 import { BrokenPipeError, IncompleteReadError, LimitOverrunError } from "../core/errors.js";
@@ -18,15 +19,14 @@ export interface SendAllState {
   lastWrite: number;
 }
 
-const EMPTY = Buffer.alloc(0);
-
 /** Up to `n` bytes (a copy if `peek`); empty at end of stream. */
-export function recvSome(
+export function recv(
   stream: Stream,
   n: number,
   peek: boolean,
   op: string,
 ): Buffer | typeof NOT_READY {
+  if (stream.state === "connecting") return NOT_READY;
   const rx = stream.rx;
   if (rx.length > 0) {
     if (peek) return rx.peek(n);
@@ -34,56 +34,51 @@ export function recvSome(
     stream.refill();
     return out;
   }
-  if (stream.pending !== null) throw stream.takeError(op);
-  if (stream.eof) return EMPTY;
-  return NOT_READY;
+  return ended(stream, op) ? EMPTY : NOT_READY;
 }
 
 /** Up to `n` bytes into `target`; 0 at end of stream. */
-export function recvSomeInto(
+export function recvInto(
   stream: Stream,
   target: Uint8Array,
   n: number,
   op: string,
 ): number | typeof NOT_READY {
+  if (stream.state === "connecting") return NOT_READY;
   const rx = stream.rx;
   if (rx.length > 0) {
     const count = rx.readInto(target, 0, n);
     stream.refill();
     return count;
   }
-  if (stream.pending !== null) throw stream.takeError(op);
-  if (stream.eof) return 0;
-  return NOT_READY;
+  return ended(stream, op) ? 0 : NOT_READY;
 }
 
 /** Exactly `n` bytes, or IncompleteReadError with what was left at end of stream. */
-export function recvExactlyFrom(stream: Stream, n: number, op: string): Buffer | typeof NOT_READY {
+export function recvExactly(stream: Stream, n: number, op: string): Buffer | typeof NOT_READY {
+  if (stream.state === "connecting") return NOT_READY;
   const rx = stream.rx;
   if (rx.length >= n) {
     const out = rx.read(n);
     stream.refill();
     return out;
   }
-  if (stream.pending !== null) throw stream.takeError(op);
-  if (stream.eof) {
-    const partial = rx.read(rx.length);
-    throw new IncompleteReadError(partial, n, { op, address: stream.label });
-  }
-  return NOT_READY;
+  if (!ended(stream, op)) return NOT_READY;
+  throw new IncompleteReadError(rx.read(rx.length), n, { op, address: stream.label });
 }
 
 /**
- * Bytes up to and including `delimiter`; `scan.from` carries the scan position between attempts
- * so bytes are searched once.
+ * Bytes up to and including `delimiter`; `scan.from` carries the scan position between
+ * attempts so bytes are searched once.
  */
-export function recvUntilFrom(
+export function recvUntil(
   stream: Stream,
   delimiter: Uint8Array,
   maxBytes: number,
   scan: { from: number },
   op: string,
 ): Buffer | typeof NOT_READY {
+  if (stream.state === "connecting") return NOT_READY;
   const rx = stream.rx;
   const at = rx.indexOf(delimiter, scan.from);
   if (at >= 0) {
@@ -97,24 +92,21 @@ export function recvUntilFrom(
     throw new LimitOverrunError(rx.length, maxBytes, { op, address: stream.label });
   }
   scan.from = Math.max(0, rx.length - delimiter.length + 1);
-  if (stream.pending !== null) throw stream.takeError(op);
-  if (stream.eof) {
-    const partial = rx.read(rx.length);
-    throw new IncompleteReadError(partial, null, { op, address: stream.label });
-  }
-  return NOT_READY;
+  if (!ended(stream, op)) return NOT_READY;
+  throw new IncompleteReadError(rx.read(rx.length), null, { op, address: stream.label });
 }
 
-function checkWritable(stream: Stream, op: string): void {
+/** With nothing buffered: raises the pending error, or true at end of stream. */
+function ended(stream: Stream, op: string): boolean {
   if (stream.pending !== null) throw stream.takeError(op);
-  if (stream.writeShut || stream.socket.destroyed) {
-    throw new BrokenPipeError("EPIPE", { op, address: stream.label });
-  }
+  return stream.eof;
 }
 
 /** Accepts as many bytes as the send buffer has room for (a copy), at least 1. */
-export function sendSome(stream: Stream, data: Uint8Array, op: string): number | typeof NOT_READY {
+export function send(stream: Stream, data: Uint8Array, op: string): number | typeof NOT_READY {
+  if (stream.state === "connecting") return NOT_READY;
   checkWritable(stream, op);
+  if (data.length === 0) return 0;
   const room = stream.sndbuf - stream.queued;
   if (room <= 0) return NOT_READY;
   const n = Math.min(room, data.length);
@@ -128,19 +120,19 @@ export function sendSome(stream: Stream, data: Uint8Array, op: string): number |
  */
 export function sendSmall(stream: Stream, data: Uint8Array): boolean {
   if (stream.pending !== null || stream.writeShut || stream.state !== "open") return false;
-  const socket = stream.socket;
-  if (data.length > SMALL_WRITE || socket.destroyed) return false;
+  if (data.length > SMALL_WRITE || stream.socket.destroyed) return false;
   if (stream.queued + data.length > stream.sndbuf) return false;
   stream.writeCopy(data);
   return true;
 }
 
 /** Hands `data` to Node as the send buffer makes room; done once the kernel took it all. */
-export function sendAllSome(
+export function sendAll(
   stream: Stream,
   state: SendAllState,
   op: string,
-): number | typeof NOT_READY {
+): undefined | typeof NOT_READY {
+  if (stream.state === "connecting") return NOT_READY;
   checkWritable(stream, op);
   const { data } = state;
   if (
@@ -151,7 +143,7 @@ export function sendAllSome(
     // Small: copy it into the send buffer and be done (the kernel takes it this tick).
     stream.writeCopy(data);
     state.sent = data.length;
-    return state.sent;
+    return undefined;
   }
   while (state.sent < data.length) {
     const room = stream.sndbuf - stream.queued;
@@ -161,6 +153,15 @@ export function sendAllSome(
     state.lastWrite = stream.write(data.subarray(state.sent, state.sent + n));
     state.sent += n;
   }
-  if (stream.queued === 0 || stream.completed >= state.lastWrite) return state.sent;
+  if (stream.queued === 0 || stream.completed >= state.lastWrite) return undefined;
   return NOT_READY;
 }
+
+function checkWritable(stream: Stream, op: string): void {
+  if (stream.pending !== null) throw stream.takeError(op);
+  if (stream.writeShut || stream.socket.destroyed) {
+    throw new BrokenPipeError("EPIPE", { op, address: stream.label });
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
