@@ -73,7 +73,8 @@ describe("registering", () => {
   test("refuses events that are empty or outside EVENT_READ | EVENT_WRITE with RangeError", async () => {
     await using p = await pair();
     using sel = new DefaultSelector();
-    for (const events of [0, 4, 999999, -1]) {
+    // 2 ** 32 and 2 ** 53 have no bits a 32-bit mask test sees; -1 has them all.
+    for (const events of [0, 4, 999999, -1, -2, 2 ** 32, 2 ** 32 + 1, 2 ** 53]) {
       assert.throws(() => sel.register(p.rd, events), RangeError);
     }
     assert.throws(() => sel.register(p.rd, 1.5), TypeError);
@@ -178,6 +179,8 @@ describe("modifying", () => {
     sel.register(p.rd, EVENT_READ);
     assert.throws(() => sel.modify(p.rd, 0), RangeError);
     assert.throws(() => sel.modify(p.rd, 8), RangeError);
+    assert.throws(() => sel.modify(p.rd, 2 ** 32), RangeError);
+    assert.throws(() => sel.modify(p.rd, 2 ** 53 + 2), RangeError);
     assert.equal(sel.getKey(p.rd).events, EVENT_READ);
   });
 

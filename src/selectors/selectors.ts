@@ -290,9 +290,10 @@ function checkEvents(events: unknown, op: string): void {
   if (typeof events !== "number" || !Number.isInteger(events)) {
     throw new TypeError(`${op}(): events must be an integer, got ${describe(events)}`);
   }
-  if (events === 0 || (events & ~ALL_EVENTS) !== 0) {
+  // A range check, not a bit test: 2 ** 32 has no bits JavaScript's `&` sees.
+  if (events < EVENT_READ || events > ALL_EVENTS) {
     throw new RangeError(
-      `${op}(): events must be EVENT_READ, EVENT_WRITE or both, got ${String(events)}`,
+      `${op}(): events must be EVENT_READ (1), EVENT_WRITE (2) or both (3), got ${events}`,
     );
   }
 }
