@@ -85,6 +85,43 @@ export function schedule(at: number, fire: () => void, keepAlive = true): Expiry
   return entry;
 }
 
+/**
+ * Settles as `promise` does, unless the monotonic clock reaches `deadline` first (then as
+ * `expired()` does) or `signal` aborts (then it rejects with the signal's reason). This is the
+ * one "wait with a timeout or an abort" of selectors and `createConnection`; socket calls wait
+ * by the same rule in the wait policy, specialised there so that a waiting call is its own
+ * timer entry and abort listener and allocates nothing else.
+ */
+export function race<T>(
+  promise: Promise<T>,
+  deadline: number,
+  signal: AbortSignal | undefined,
+  expired: () => T | Promise<T>,
+): Promise<T> {
+  if (deadline === Number.POSITIVE_INFINITY && signal === undefined) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const finish = (settle: () => void): void => {
+      if (entry !== undefined) cancel(entry);
+      signal?.removeEventListener("abort", onAbort);
+      settle();
+    };
+    const onAbort = (): void => finish(() => reject(signal?.reason));
+    const entry =
+      deadline === Number.POSITIVE_INFINITY
+        ? undefined
+        : schedule(deadline, () => finish(() => resolve(expired())));
+    if (signal?.aborted) {
+      onAbort();
+      return;
+    }
+    signal?.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => finish(() => resolve(value)),
+      (error: unknown) => finish(() => reject(error)),
+    );
+  });
+}
+
 /** Adds an entry (an object that is its own heap entry, to avoid allocating one). */
 export function insert(entry: Expiry): void {
   entry.index = heap.length;

@@ -8,8 +8,8 @@
 import { randomBytes } from "node:crypto";
 import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
-import { checkTimeout } from "../core/checks.js";
-import { cancel, now, schedule } from "../core/clock.js";
+import { checkOptions, checkSignal, checkTimeout } from "../core/checks.js";
+import { now, race } from "../core/clock.js";
 import {
   AF_INET,
   AF_INET6,
@@ -59,44 +59,13 @@ function interleave<T extends { family: number }>(items: T[]): T[] {
   return out;
 }
 
-/** Resolves after `ms` (through the clock seam), or when `wake` is called. */
+/** Resolves after `ms` (through the clock seam), or as soon as `wake` is called. */
 function pause(ms: number): { promise: Promise<void>; wake: () => void } {
   let wake = (): void => {};
-  const promise = new Promise<void>((resolve) => {
-    const entry = schedule(now() + ms, resolve);
-    wake = () => {
-      cancel(entry);
-      resolve();
-    };
+  const woken = new Promise<void>((resolve) => {
+    wake = resolve;
   });
-  return { promise, wake };
-}
-
-function raceDeadline<T>(
-  promise: Promise<T>,
-  deadline: number,
-  signal: AbortSignal | undefined,
-  op: string,
-  address: string,
-): Promise<T> {
-  if (deadline === Number.POSITIVE_INFINITY && signal === undefined) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const entry =
-      deadline === Number.POSITIVE_INFINITY
-        ? undefined
-        : schedule(deadline, () => finish(() => reject(new TimeoutError({ op, address }))));
-    const onAbort = (): void => finish(() => reject(signal?.reason));
-    const finish = (settle: () => void): void => {
-      if (entry !== undefined) cancel(entry);
-      signal?.removeEventListener("abort", onAbort);
-      settle();
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => finish(() => resolve(value)),
-      (error: unknown) => finish(() => reject(error)),
-    );
-  });
+  return { promise: race(woken, now() + ms, undefined, () => undefined), wake };
 }
 
 /**
@@ -111,7 +80,7 @@ function raceDeadline<T>(
  */
 export async function createConnection(
   address: readonly [string, number],
-  options: CreateConnectionOptions = {},
+  options?: CreateConnectionOptions,
 ): Promise<Socket> {
   if (!Array.isArray(address) || address.length !== 2) {
     throw new TypeError(
@@ -119,23 +88,26 @@ export async function createConnection(
     );
   }
   const [host, port] = address;
+  if (typeof options === "number") {
+    throw new TypeError(
+      `createConnection(): options must be an options object, got number ${options} (for a timeout, pass { timeout: ${options} })`,
+    );
+  }
+  options = checkOptions<CreateConnectionOptions>(options, "createConnection(): options") ?? {};
   const timeout =
     options.timeout === undefined
       ? getDefaultTimeout()
       : checkTimeout(options.timeout, "createConnection(): options.timeout");
-  const { signal, sourceAddress, allErrors = false } = options;
+  const { sourceAddress, allErrors = false } = options;
+  const signal = checkSignal(options.signal, "createConnection(): options.signal");
   signal?.throwIfAborted();
   const label = formatAddress([host, port]);
   // Timeout 0 is non-blocking mode, as in CPython: resolution still completes, and each connect
   // then fails at once with BlockingIOError (EINPROGRESS).
   const deadline =
     timeout === null || timeout === 0 ? Number.POSITIVE_INFINITY : now() + timeout * 1000;
-  const infos = await raceDeadline(
-    getaddrinfo(host, port, { type: SOCK_STREAM }),
-    deadline,
-    signal,
-    "connect",
-    label,
+  const infos = await race(getaddrinfo(host, port, { type: SOCK_STREAM }), deadline, signal, () =>
+    Promise.reject(new TimeoutError({ op: "connect", address: label })),
   );
   const targets = interleave(infos.map(([family, , , , addr]) => ({ family, addr })));
   const errors: unknown[] = [];

@@ -16,8 +16,8 @@
  * @module
  */
 
-import { checkSelectTimeout, describe } from "../core/checks.js";
-import { cancel, now, schedule } from "../core/clock.js";
+import { checkOptions, checkSelectTimeout, checkSignal, describe } from "../core/checks.js";
+import { now, race } from "../core/clock.js";
 import { EVENT_READ, EVENT_WRITE } from "../core/constants.js";
 import { KeyError, SocketError } from "../core/errors.js";
 import type { Socket } from "../socket/socket.js";
@@ -168,7 +168,10 @@ export class DefaultSelector<F = Socket, D = unknown> {
   ): Promise<[SelectorKey<F, D>, number][]> {
     const seconds = checkSelectTimeout(timeout, "select(): timeout");
     this.#checkOpen("select");
-    const signal = options?.signal;
+    const signal = checkSignal(
+      checkOptions<SelectOptions>(options, "select(): options")?.signal,
+      "select(): options.signal",
+    );
     if (signal?.aborted) throw signal.reason;
     const deadline = seconds === null ? Number.POSITIVE_INFINITY : now() + seconds * 1000;
     if (seconds === 0 || this.#ready.prune()) {
@@ -193,22 +196,7 @@ export class DefaultSelector<F = Socket, D = unknown> {
 
   /** Until something may be ready, `deadline` (monotonic ms) passes, `signal` aborts or close. */
   #wait(deadline: number, signal: AbortSignal | undefined): Promise<void> {
-    if (deadline === Number.POSITIVE_INFINITY && signal === undefined) return this.#ready.next();
-    return this.#waitBounded(deadline, signal);
-  }
-
-  async #waitBounded(deadline: number, signal: AbortSignal | undefined): Promise<void> {
-    const { wakeAll } = this.#ready;
-    const expiry = deadline === Number.POSITIVE_INFINITY ? undefined : schedule(deadline, wakeAll);
-    // Each call gets its own listener: two selects may share a signal.
-    const onAbort = (): void => wakeAll();
-    signal?.addEventListener("abort", onAbort, { once: true });
-    try {
-      await this.#ready.next();
-    } finally {
-      if (expiry !== undefined) cancel(expiry);
-      signal?.removeEventListener("abort", onAbort);
-    }
+    return race(this.#ready.next(), deadline, signal, () => undefined);
   }
 
   /**
