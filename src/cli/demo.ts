@@ -1,4 +1,4 @@
-/** `sockit demo [name]`: plays the seed's scenarios live on loopback. */
+/** `sockit demo [name]`: plays PyMOTW-3's socket scenarios live on loopback. */
 
 import { SCENARIOS } from "./scenarios.js";
 import { Narrator } from "./terminal.js";
@@ -7,7 +7,9 @@ import { UsageError } from "./usage.js";
 /** Help text of `sockit demo`. */
 export const DEMO_USAGE = `usage: sockit demo [--list] [NAME]
 
-Plays the seed's scenarios live on 127.0.0.1 and narrates them with elapsed times.
+Plays the scenarios of PyMOTW-3's "Non-blocking Communication and Timeouts" live on
+127.0.0.1 (a blocking echo, non-blocking with a selector, timeouts, the deadlock of two peers
+that only send, binary data with struct) and narrates them with elapsed times.
 With NAME, plays only that one; --list names them.`;
 
 /** Runs `sockit demo`. */

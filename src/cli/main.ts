@@ -19,7 +19,7 @@ const USAGE = `usage: sockit <command> [options]
 Python's socket, selectors and struct model for TypeScript, live on your machine.
 
 Commands:
-  demo [NAME]       play the seed's scenarios (blocking, non-blocking, timeouts, deadlock, binary)
+  demo [NAME]       play PyMOTW's socket scenarios (blocking, non-blocking, timeouts, deadlock, binary)
   echo-server       echo every connection (--host, --port, --mode blocking|selectors)
   connect HOST PORT like netcat: stdin to the socket, the socket to stdout
   bench             run the benchmarks and print the results table

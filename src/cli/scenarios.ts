@@ -1,5 +1,5 @@
 /**
- * The seed's scenarios (PyMOTW-3, "Non-blocking Communication and Timeouts"), played live on
+ * The scenarios of PyMOTW-3's "Non-blocking Communication and Timeouts", played live on
  * 127.0.0.1 with the public API only, narrated with elapsed times by `sockit demo`.
  */
 
@@ -186,7 +186,7 @@ const deadlock: Scenario = {
       await using pair = await loopbackPair();
       say.say("both", "blocking sendAll(8 MiB) on each side, nobody reads (watchdog: 1 s)");
       await stuckSendAll(pair, payload, say);
-      say.note("a deadlock, as the seed warns; the watchdog aborted both calls.");
+      say.note("a deadlock, as PyMOTW warns; the watchdog aborted both calls.");
     }
     {
       await using pair = await loopbackPair();

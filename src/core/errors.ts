@@ -1,5 +1,6 @@
 /**
- * The error classes, and the one table that maps an errno name to its class, number and text.
+ * The error classes, and the tables that map an errno name to its number and text (`ERRNO`)
+ * and to the class Python raises for it (`CLASS_OF`).
  *
  * Every socket error carries `code` (the errno name, e.g. `"ECONNREFUSED"`), `errno` (Linux's
  * number), `op` (the call that failed, e.g. `"connect"`) and, where there is one, `address` (the

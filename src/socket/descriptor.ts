@@ -24,7 +24,9 @@ import { Listener } from "./listener.js";
 import { closedError, NOT_READY, PollDesc } from "./policy.js";
 import {
   applyToStream,
+  FLAG,
   getOption,
+  type OptionName,
   type OptionTarget,
   OptionValues,
   setOption,
@@ -136,8 +138,8 @@ export class Descriptor extends PollDesc implements TransportSink, OptionTarget 
       const options = {
         endpoint: this.#bound,
         backlog,
-        ipv6Only: this.#options?.v6Only ?? false,
-        reusePort: this.#options?.reusePort ?? false,
+        ipv6Only: this.#options?.has(FLAG.v6Only) ?? false,
+        reusePort: this.#options?.has(FLAG.reusePort) ?? false,
       };
       listener = new Listener(options, formatAddress(this.#bound), this);
       this.#attach(listener);
@@ -322,7 +324,7 @@ export class Descriptor extends PollDesc implements TransportSink, OptionTarget 
   }
 
   /** Applies a changed option to the live connection (OptionTarget). */
-  apply(changed: keyof OptionValues): void {
+  apply(changed: OptionName): void {
     const transport = this.transport;
     if (transport?.kind === "stream") applyToStream(transport, this.options, changed);
   }

@@ -1,7 +1,8 @@
 /**
- * Socket options: what `setsockopt`/`getsockopt` can honour on `node:net`, in one table.
+ * Socket options: the table of what `setsockopt`/`getsockopt` can honour, the values a socket
+ * holds, and how a changed value reaches a live connection.
  *
- * Values read back are what was set. An option Node.js cannot honour is `ENOPROTOOPT`, never
+ * Values read back are what was set. An option the runtime cannot honour is `ENOPROTOOPT`, never
  * silently ignored: e.g. SO_LINGER other than `null`/`0`, clearing SO_REUSEADDR (libuv always
  * sets it on listening TCP sockets), or SO_REUSEPORT before Node.js 22.12.
  */
@@ -36,52 +37,158 @@ export class OptionValues {
   /** Seconds, or `null` for no linger (the default). */
   linger: number | null = null;
 
-  get noDelay(): boolean {
-    return this.#get(NO_DELAY);
-  }
-  set noDelay(on: boolean) {
-    this.#set(NO_DELAY, on);
-  }
-  get keepAlive(): boolean {
-    return this.#get(KEEP_ALIVE);
-  }
-  set keepAlive(on: boolean) {
-    this.#set(KEEP_ALIVE, on);
-  }
-  get reuseAddr(): boolean {
-    return this.#get(REUSE_ADDR);
-  }
-  set reuseAddr(on: boolean) {
-    this.#set(REUSE_ADDR, on);
-  }
-  get reusePort(): boolean {
-    return this.#get(REUSE_PORT);
-  }
-  set reusePort(on: boolean) {
-    this.#set(REUSE_PORT, on);
-  }
-  get v6Only(): boolean {
-    return this.#get(V6_ONLY);
-  }
-  set v6Only(on: boolean) {
-    this.#set(V6_ONLY, on);
-  }
-
-  #get(bit: number): boolean {
+  /** Whether flag `bit` (one of {@link FLAG}) is set. */
+  has(bit: number): boolean {
     return (this.#flags & bit) !== 0;
   }
 
-  #set(bit: number, on: boolean): void {
+  /** Sets or clears flag `bit`. */
+  set(bit: number, on: boolean): void {
     this.#flags = on ? this.#flags | bit : this.#flags & ~bit;
   }
 }
 
-// The bits of OptionValues#flags.
-const NO_DELAY = 1;
-const KEEP_ALIVE = 2;
-const REUSE_ADDR = 4;
-const REUSE_PORT = 8;
-const V6_ONLY = 16;
+/** The bits of the boolean options in {@link OptionValues}. */
+export const FLAG = {
+  noDelay: 1,
+  keepAlive: 2,
+  reuseAddr: 4,
+  reusePort: 8,
+  v6Only: 16,
+} as const;
+
+/** What changed, for {@link OptionTarget.apply}: a flag's name or a field of OptionValues. */
+export type OptionName = keyof typeof FLAG | "rcvbuf" | "sndbuf" | "linger";
+
+/** What `getsockopt`/`setsockopt` need from the socket beyond the values. */
+export interface OptionTarget {
+  readonly options: OptionValues;
+  readonly type: number;
+  /** Applies the changed value to the live connection, if there is one. */
+  apply(changed: OptionName): void;
+  /** Reads and clears the pending error's code. */
+  takeErrorCode(): string | undefined;
+}
+
+/** One option: how to read it back and, unless read-only, how to set it. */
+interface Entry {
+  get(o: OptionValues, target: OptionTarget): number | null;
+  /** Stores `value` (checked) and returns what changed; throws ENOPROTOOPT if impossible. */
+  set?(o: OptionValues, value: unknown): OptionName;
+}
+
+/** A boolean option kept as a flag; `refuse(on)` says why a value cannot be honoured. */
+function flagEntry(name: keyof typeof FLAG, refuse?: (on: boolean) => string | undefined): Entry {
+  const bit = FLAG[name];
+  return {
+    get: (o) => (o.has(bit) ? 1 : 0),
+    set: (o, value) => {
+      const on = flag(value);
+      const why = refuse?.(on);
+      if (why !== undefined) throw noOption(why);
+      o.set(bit, on);
+      return name;
+    },
+  };
+}
+
+/** The table, keyed by `level:option`. */
+const OPTIONS = new Map<string, Entry>([
+  [key(IPPROTO_TCP, TCP_NODELAY), flagEntry("noDelay")],
+  [key(SOL_SOCKET, SO_KEEPALIVE), flagEntry("keepAlive")],
+  [
+    key(SOL_SOCKET, SO_REUSEADDR),
+    flagEntry("reuseAddr", (on) => (on ? undefined : "libuv always sets SO_REUSEADDR")),
+  ],
+  [
+    key(SOL_SOCKET, SO_REUSEPORT),
+    flagEntry("reusePort", (on) =>
+      on && !canReusePort() ? "SO_REUSEPORT needs Node.js 22.12+" : undefined,
+    ),
+  ],
+  [
+    key(IPPROTO_IPV6, IPV6_V6ONLY),
+    flagEntry("v6Only", (on) =>
+      on && !canSetV6Only() ? "this runtime ignores IPV6_V6ONLY" : undefined,
+    ),
+  ],
+  [
+    key(SOL_SOCKET, SO_RCVBUF),
+    {
+      get: (o) => o.rcvbuf,
+      set: (o, value) => {
+        o.rcvbuf = bufferSize(value);
+        return "rcvbuf";
+      },
+    },
+  ],
+  [
+    key(SOL_SOCKET, SO_SNDBUF),
+    {
+      get: (o) => o.sndbuf,
+      set: (o, value) => {
+        o.sndbuf = bufferSize(value);
+        return "sndbuf";
+      },
+    },
+  ],
+  [
+    key(SOL_SOCKET, SO_LINGER),
+    {
+      get: (o) => o.linger,
+      set: (o, value) => {
+        if (value !== null && value !== 0) {
+          throw noOption("SO_LINGER can only be null or 0 (reset on close)");
+        }
+        o.linger = value;
+        return "linger";
+      },
+    },
+  ],
+  [key(SOL_SOCKET, SO_TYPE), { get: (_o, target) => target.type }],
+  [
+    key(SOL_SOCKET, SO_ERROR),
+    {
+      get: (_o, target) => {
+        const code = target.takeErrorCode();
+        return code === undefined ? 0 : (errnoOf(code) ?? errnoOf("EIO")!);
+      },
+    },
+  ],
+]);
+
+/** `setsockopt(level, option, value)`. */
+export function setOption(
+  target: OptionTarget,
+  level: unknown,
+  option: unknown,
+  value: unknown,
+): void {
+  const entry = lookup(level, option, "setsockopt");
+  if (entry.set === undefined) throw noOption("the option is read-only");
+  target.apply(entry.set(target.options, value));
+}
+
+/** `getsockopt(level, option)`. */
+export function getOption(target: OptionTarget, level: unknown, option: unknown): number | null {
+  return lookup(level, option, "getsockopt").get(target.options, target);
+}
+
+/**
+ * Applies the options to a connection: all of them (a new connection), or only the one that
+ * `changed`. The buffer sizes are the stream's own; TCP_NODELAY and SO_KEEPALIVE are system
+ * calls, so only the changed one is made.
+ */
+export function applyToStream(stream: Stream, options: OptionValues, changed?: OptionName): void {
+  stream.rcvbuf = options.rcvbuf;
+  stream.sndbuf = options.sndbuf;
+  const socket = stream.socket;
+  if (socket.destroyed) return;
+  if (changed === undefined || changed === "noDelay") socket.setNoDelay(options.has(FLAG.noDelay));
+  if (changed === undefined || changed === "keepAlive") {
+    socket.setKeepAlive(options.has(FLAG.keepAlive));
+  }
+}
 
 /** True where `listen({ reusePort })` exists (Node.js >= 22.12, or 23.1). */
 export function canReusePort(): boolean {
@@ -94,44 +201,12 @@ export function canSetV6Only(): boolean {
   return typeof process.versions.deno !== "string";
 }
 
-/** What `getsockopt`/`setsockopt` need from the socket beyond the values. */
-export interface OptionTarget {
-  readonly options: OptionValues;
-  readonly type: number;
-  /** Applies the changed value to the live connection, if there is one. */
-  apply(changed: keyof OptionValues): void;
-  /** Reads and clears the pending error's code. */
-  takeErrorCode(): string | undefined;
+function key(level: number, option: number): string {
+  return `${level}:${option}`;
 }
 
-/**
- * Applies the options to a connection: all of them (a new connection), or only the one that
- * `changed`. The buffer sizes are the stream's own; TCP_NODELAY and SO_KEEPALIVE are system
- * calls, so only the changed one is made.
- */
-export function applyToStream(
-  stream: Stream,
-  options: OptionValues,
-  changed?: keyof OptionValues,
-): void {
-  stream.rcvbuf = options.rcvbuf;
-  stream.sndbuf = options.sndbuf;
-  const socket = stream.socket;
-  if (socket.destroyed) return;
-  if (changed === undefined || changed === "noDelay") socket.setNoDelay(options.noDelay);
-  if (changed === undefined || changed === "keepAlive") socket.setKeepAlive(options.keepAlive);
-}
-
-function noOption(level: number, option: number, why?: string, op = "setsockopt"): SocketError {
-  return new SocketError(
-    "ENOPROTOOPT",
-    { op },
-    why ?? `option ${option} at level ${level} is not supported`,
-  );
-}
-
-/** `level` and `option` are integers, as in C (a TypeError otherwise). */
-function checkName(level: unknown, option: unknown, op: string): [number, number] {
+/** The entry for `level` and `option` (integers, as in C); ENOPROTOOPT if there is none. */
+function lookup(level: unknown, option: unknown, op: string): Entry {
   for (const [name, value] of [
     ["level", level],
     ["option", option],
@@ -140,7 +215,19 @@ function checkName(level: unknown, option: unknown, op: string): [number, number
       throw new TypeError(`${op}(): ${name} must be an integer, got ${describe(value)}`);
     }
   }
-  return [level as number, option as number];
+  const entry = OPTIONS.get(key(level as number, option as number));
+  if (entry === undefined) {
+    throw new SocketError(
+      "ENOPROTOOPT",
+      { op },
+      `option ${String(option)} at level ${String(level)} is not supported`,
+    );
+  }
+  return entry;
+}
+
+function noOption(why: string): SocketError {
+  return new SocketError("ENOPROTOOPT", { op: "setsockopt" }, why);
 }
 
 function flag(value: unknown): boolean {
@@ -161,86 +248,4 @@ function bufferSize(value: unknown): number {
     throw new RangeError(`setsockopt(): buffer size must be 1-2147483647 bytes, got ${value}`);
   }
   return value;
-}
-
-/** `setsockopt(level, option, value)`. */
-export function setOption(
-  target: OptionTarget,
-  levelArg: unknown,
-  optionArg: unknown,
-  value: unknown,
-): void {
-  const [level, option] = checkName(levelArg, optionArg, "setsockopt");
-  const o = target.options;
-  let changed: keyof OptionValues;
-  if (level === IPPROTO_TCP && option === TCP_NODELAY) {
-    o.noDelay = flag(value);
-    changed = "noDelay";
-  } else if (level === IPPROTO_IPV6 && option === IPV6_V6ONLY) {
-    const on = flag(value);
-    if (on && !canSetV6Only()) throw noOption(level, option, "this runtime ignores IPV6_V6ONLY");
-    o.v6Only = on;
-    changed = "v6Only";
-  } else if (level !== SOL_SOCKET) throw noOption(level, option);
-  else if (option === SO_KEEPALIVE) {
-    o.keepAlive = flag(value);
-    changed = "keepAlive";
-  } else if (option === SO_RCVBUF) {
-    o.rcvbuf = bufferSize(value);
-    changed = "rcvbuf";
-  } else if (option === SO_SNDBUF) {
-    o.sndbuf = bufferSize(value);
-    changed = "sndbuf";
-  } else if (option === SO_REUSEADDR) {
-    if (!flag(value)) throw noOption(level, option, "libuv always sets SO_REUSEADDR");
-    o.reuseAddr = true;
-    changed = "reuseAddr";
-  } else if (option === SO_REUSEPORT) {
-    const on = flag(value);
-    if (on && !canReusePort()) throw noOption(level, option, "SO_REUSEPORT needs Node.js 22.12+");
-    o.reusePort = on;
-    changed = "reusePort";
-  } else if (option === SO_LINGER) {
-    if (value !== null && value !== 0) {
-      throw noOption(level, option, "SO_LINGER can only be null or 0 (reset on close)");
-    }
-    o.linger = value;
-    changed = "linger";
-  } else throw noOption(level, option);
-  target.apply(changed);
-}
-
-/** `getsockopt(level, option)`. */
-export function getOption(
-  target: OptionTarget,
-  levelArg: unknown,
-  optionArg: unknown,
-): number | null {
-  const [level, option] = checkName(levelArg, optionArg, "getsockopt");
-  const o = target.options;
-  if (level === IPPROTO_TCP && option === TCP_NODELAY) return o.noDelay ? 1 : 0;
-  if (level === IPPROTO_IPV6 && option === IPV6_V6ONLY) return o.v6Only ? 1 : 0;
-  if (level === SOL_SOCKET) {
-    switch (option) {
-      case SO_KEEPALIVE:
-        return o.keepAlive ? 1 : 0;
-      case SO_REUSEADDR:
-        return o.reuseAddr ? 1 : 0;
-      case SO_REUSEPORT:
-        return o.reusePort ? 1 : 0;
-      case SO_RCVBUF:
-        return o.rcvbuf;
-      case SO_SNDBUF:
-        return o.sndbuf;
-      case SO_LINGER:
-        return o.linger;
-      case SO_TYPE:
-        return target.type;
-      case SO_ERROR: {
-        const code = target.takeErrorCode();
-        return code === undefined ? 0 : (errnoOf(code) ?? 5);
-      }
-    }
-  }
-  throw noOption(level, option, undefined, "getsockopt");
 }

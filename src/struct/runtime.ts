@@ -154,9 +154,9 @@ function nodeBufferClass(): BufferClass | undefined {
 
 /**
  * Bytes per pool that new Buffers are cut from. Node's own pool is 8 KiB; each fresh pool is an
- * ArrayBuffer to allocate, track and free, which at 8 KiB costs a 100-byte result about 10 ns
- * (bench/struct.ts, `<100s` unpack in Node 20: 24 million/s with 8 KiB pools, 29 with 64 KiB).
- * The price: as with Node's pool, one live result keeps its whole pool alive.
+ * ArrayBuffer to allocate, track and free, a cost a small result pays eight times as often at
+ * 8 KiB (bench/struct.ts measures it). The price: as with Node's pool, one live result keeps its
+ * whole pool alive.
  */
 const POOL_SIZE = 64 * 1024;
 
