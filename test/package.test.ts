@@ -28,3 +28,55 @@ test("the sockit command prints its version and help", () => {
     /usage: sockit/,
   );
 });
+
+test("the published Socket type shows only the public API", () => {
+  // Internals live in #private fields or non-exported modules; a symbol-keyed member the
+  // selectors use is marked @internal and stripped. Editors complete from this file.
+  const declaration = readFileSync(
+    new URL("../../dist/socket/socket.d.ts", import.meta.url),
+    "utf8",
+  );
+  const body = declaration.slice(declaration.indexOf("export declare class Socket"));
+  const members = [...body.matchAll(/^ {4}(?:get |static |readonly )?([#\w[\].]+)[(:;?]/gm)].map(
+    (match) => match[1],
+  );
+  assert.deepEqual(
+    members.filter((name) => name !== undefined && !PUBLIC_SOCKET_MEMBERS.has(name)),
+    ["#private"],
+  );
+});
+
+const PUBLIC_SOCKET_MEMBERS = new Set([
+  "constructor",
+  "family",
+  "type",
+  "closed",
+  "timeout",
+  "setTimeout",
+  "getTimeout",
+  "setBlocking",
+  "getBlocking",
+  "setDeadline",
+  "setReadDeadline",
+  "setWriteDeadline",
+  "bind",
+  "listen",
+  "accept",
+  "connect",
+  "connectEx",
+  "send",
+  "sendAll",
+  "recv",
+  "recvInto",
+  "recvExactly",
+  "recvUntil",
+  "shutdown",
+  "close",
+  "[Symbol.dispose]",
+  "[Symbol.asyncDispose]",
+  "getsockname",
+  "getpeername",
+  "fileno",
+  "setsockopt",
+  "getsockopt",
+]);

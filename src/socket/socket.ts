@@ -1,9 +1,9 @@
 /**
- * The `Socket` class: Python's socket object, the public shell over a {@link Descriptor}.
+ * The `Socket` class: Python's socket object.
  *
- * Each method that can wait runs one entry of the operations table (operations.ts) under the
- * socket's mode (policy.ts); the others read or change the descriptor at once. This file is the
- * API and its documentation, nothing else.
+ * Inside, each method that can wait runs one entry of the operations table (operations.ts) under
+ * the socket's mode (policy.ts); the others read or change the socket's descriptor
+ * (descriptor.ts) at once. This file is the API and its documentation, nothing else.
  *
  * @module
  */
