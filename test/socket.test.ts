@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import {
+  AddressInfoError,
   AF_INET,
   AF_INET6,
   AF_UNIX,
@@ -35,7 +36,7 @@ import {
   TCP_NODELAY,
   TimeoutError,
 } from "../src/index.js";
-import { bufferMemory, checkLeaks, ON_DENO, sleep, tcpPair } from "./helpers.js";
+import { bufferMemory, checkLeaks, isCode, ON_DENO, sleep, tcpPair } from "./helpers.js";
 
 checkLeaks();
 
@@ -86,12 +87,9 @@ describe("a fresh socket", () => {
 
   test("raises ENOTCONN for recv and EPIPE for send before it is connected", async () => {
     using sock = socket();
-    await assert.rejects(sock.recv(1), (e: SocketError) => e.code === "ENOTCONN");
+    await assert.rejects(sock.recv(1), isCode(SocketError, "ENOTCONN"));
     await assert.rejects(sock.send("x"), BrokenPipeError);
-    assert.throws(
-      () => sock.getpeername(),
-      (e: SocketError) => e.code === "ENOTCONN",
-    );
+    assert.throws(() => sock.getpeername(), isCode(SocketError, "ENOTCONN"));
   });
 });
 
@@ -135,9 +133,7 @@ describe("connecting", () => {
     sock.setBlocking(false);
     await assert.rejects(
       sock.connect(server.getsockname() as [string, number]),
-      (e: SocketError) => {
-        return e instanceof BlockingIOError && e.code === "EINPROGRESS";
-      },
+      isCode(BlockingIOError, "EINPROGRESS"),
     );
     sock.setBlocking(true);
     await sock.send("x"); // waits until connected
@@ -166,10 +162,7 @@ describe("connecting", () => {
 
   test("rejects connecting an AF_INET socket to an IPv6 literal with EAI_ADDRFAMILY", async () => {
     using sock = socket(AF_INET);
-    await assert.rejects(
-      sock.connect(["::1", 80]),
-      (e: SocketError) => e.code === "EAI_ADDRFAMILY",
-    );
+    await assert.rejects(sock.connect(["::1", 80]), isCode(AddressInfoError, "EAI_ADDRFAMILY"));
   });
 
   test("gives up a connect whose timeout already expired at once, and the socket can connect again", async () => {
@@ -215,7 +208,7 @@ describe("connecting", () => {
     using first = await createServer(["127.0.0.1", 0]);
     using second = socket();
     await second.bind(first.getsockname() as [string, number]);
-    await assert.rejects(second.listen(), (e: SocketError) => e.code === "EADDRINUSE");
+    await assert.rejects(second.listen(), isCode(SocketError, "EADDRINUSE"));
   });
 
   test("works over IPv6 with four-part addresses", async () => {
@@ -355,10 +348,7 @@ describe("the three modes", () => {
   test("non-blocking recv with nothing there fails at once with EAGAIN and loses nothing", async () => {
     await using pair = await tcpPair();
     pair.server.setBlocking(false);
-    await assert.rejects(
-      pair.server.recv(4),
-      (e: SocketError) => e instanceof BlockingIOError && e.code === "EAGAIN",
-    );
+    await assert.rejects(pair.server.recv(4), isCode(BlockingIOError, "EAGAIN"));
     await assert.rejects(pair.server.recvExactly(4), BlockingIOError);
     await pair.client.sendAll("ab");
     await sleep(10);
@@ -379,10 +369,7 @@ describe("the three modes", () => {
     await using pair = await tcpPair();
     pair.server.setTimeout(0.05);
     const start = performance.now();
-    await assert.rejects(
-      pair.server.recv(1),
-      (e: SocketError) => e instanceof TimeoutError && e.code === "ETIMEDOUT",
-    );
+    await assert.rejects(pair.server.recv(1), isCode(TimeoutError, "ETIMEDOUT"));
     const elapsed = performance.now() - start;
     assert.ok(elapsed >= 50, `fired early after ${elapsed} ms`);
     assert.ok(elapsed < 5000, `fired late after ${elapsed} ms`);
@@ -475,15 +462,9 @@ describe("closing", () => {
       pair.server.close();
       await assert.rejects(pair.client.recv(1), ConnectionResetError);
       assert.deepEqual(pair.client.getsockname(), name);
-      assert.throws(
-        () => pair.client.getpeername(),
-        (e: SocketError) => e.code === "ENOTCONN",
-      );
+      assert.throws(() => pair.client.getpeername(), isCode(SocketError, "ENOTCONN"));
       pair.client.close();
-      assert.throws(
-        () => pair.client.getsockname(),
-        (e: SocketError) => e.code === "EBADF",
-      );
+      assert.throws(() => pair.client.getsockname(), isCode(SocketError, "EBADF"));
     }
   });
 
@@ -491,13 +472,10 @@ describe("closing", () => {
     await using pair = await tcpPair();
     const waiting = pair.server.recv(1);
     pair.server.close();
-    await assert.rejects(waiting, (e: SocketError) => e.code === "EBADF");
-    await assert.rejects(pair.server.recv(1), (e: SocketError) => e.code === "EBADF");
-    await assert.rejects(pair.server.sendAll("x"), (e: SocketError) => e.code === "EBADF");
-    assert.throws(
-      () => pair.server.getsockname(),
-      (e: SocketError) => e.code === "EBADF",
-    );
+    await assert.rejects(waiting, isCode(SocketError, "EBADF"));
+    await assert.rejects(pair.server.recv(1), isCode(SocketError, "EBADF"));
+    await assert.rejects(pair.server.sendAll("x"), isCode(SocketError, "EBADF"));
+    assert.throws(() => pair.server.getsockname(), isCode(SocketError, "EBADF"));
     assert.equal(pair.server.fileno(), -1);
     assert.equal(pair.server.closed, true);
     pair.server.close();
@@ -517,7 +495,7 @@ describe("closing", () => {
     await using pair = await tcpPair();
     pair.client.setsockopt(SOL_SOCKET, SO_LINGER, 0);
     pair.client.close();
-    await assert.rejects(pair.server.recv(1), (e: SocketError) => e.code === "ECONNRESET");
+    await assert.rejects(pair.server.recv(1), isCode(ConnectionResetError, "ECONNRESET"));
   });
 
   test("with unread received data resets the connection, as Linux does", async () => {
@@ -525,7 +503,7 @@ describe("closing", () => {
     await pair.client.sendAll("never read");
     await sleep(10);
     pair.server.close();
-    await assert.rejects(pair.client.recv(1), (e: SocketError) => e.code === "ECONNRESET");
+    await assert.rejects(pair.client.recv(1), isCode(ConnectionResetError, "ECONNRESET"));
   });
 
   test("works through await using", async () => {
@@ -677,7 +655,7 @@ describe("socket options", () => {
 
   test("that the runtime cannot honour are ENOPROTOOPT", () => {
     using sock = socket();
-    const noOpt = (e: SocketError) => e.code === "ENOPROTOOPT";
+    const noOpt = isCode(SocketError, "ENOPROTOOPT");
     assert.throws(() => sock.setsockopt(SOL_SOCKET, SO_LINGER, 5), noOpt);
     assert.throws(() => sock.setsockopt(SOL_SOCKET, SO_REUSEADDR, 0), noOpt);
     assert.throws(() => sock.setsockopt(SOL_SOCKET, 999, 1), noOpt);
