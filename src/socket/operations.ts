@@ -269,7 +269,7 @@ interface UntilCall {
   readonly delimiter: Uint8Array;
   readonly maxBytes: number;
   /** Where the next search starts (bytes already searched are not searched again). */
-  readonly scan: { from: number };
+  readonly scan: { next: number };
   release: (() => void) | undefined;
 }
 
@@ -290,7 +290,7 @@ export const RECV_UNTIL: SocketOperation<
         `recvUntil(): maxBytes must be at least the delimiter's length (${delim.length}), got ${maxBytes}`,
       );
     }
-    return { delimiter: delim, maxBytes, scan: { from: 0 }, release: undefined };
+    return { delimiter: delim, maxBytes, scan: { next: 0 }, release: undefined };
   },
   options: (_delimiter, options) => options,
   attempt: (d, call) => {

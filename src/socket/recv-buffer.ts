@@ -23,12 +23,22 @@ export class RecvBuffer {
   /** Offset of the first live byte in the head chunk. */
   #offset = 0;
   #length = 0;
+  /** Bytes consumed since the buffer was made (positions that survive other readers). */
+  #consumed = 0;
   /** The borrowed chunk, if one is in the queue (always the last chunk). */
   #borrowed: Uint8Array | null = null;
 
   /** Bytes buffered. */
   get length(): number {
     return this.#length;
+  }
+
+  /**
+   * Bytes consumed so far, ever: `consumed + i` names the byte now at index `i` even after
+   * other reads take bytes from the front (a waiting `recvUntil` keeps its scan position so).
+   */
+  get consumed(): number {
+    return this.#consumed;
   }
 
   /** Queues a chunk this buffer may keep. */
@@ -174,6 +184,7 @@ export class RecvBuffer {
 
   #consume(n: number): void {
     this.#length -= n;
+    this.#consumed += n;
     let offset = this.#offset + n;
     while (this.#head < this.#tail) {
       const chunk = this.#chunks[this.#head]!;

@@ -8,6 +8,7 @@
 
 import { BrokenPipeError, IncompleteReadError, LimitOverrunError } from "../core/errors.js";
 import { NOT_READY } from "./policy.js";
+import type { RecvBuffer } from "./recv-buffer.js";
 import { SMALL_WRITE, type Stream } from "./stream.js";
 
 /** Progress of one `sendAll`, kept between attempts. */
@@ -68,19 +69,20 @@ export function recvExactly(stream: Stream, n: number, op: string): Buffer | typ
 }
 
 /**
- * Bytes up to and including `delimiter`; `scan.from` carries the scan position between
- * attempts so bytes are searched once.
+ * Bytes up to and including `delimiter`. `scan.next` carries, between attempts, where the next
+ * search starts (as a {@link RecvBuffer.consumed} position, so it stays right when other reads
+ * take bytes meanwhile), so no byte is searched twice.
  */
 export function recvUntil(
   stream: Stream,
   delimiter: Uint8Array,
   maxBytes: number,
-  scan: { from: number },
+  scan: { next: number },
   op: string,
 ): Buffer | typeof NOT_READY {
   if (stream.state === "connecting") return NOT_READY;
   const rx = stream.rx;
-  const at = rx.indexOf(delimiter, scan.from);
+  const at = rx.indexOf(delimiter, Math.max(0, scan.next - rx.consumed));
   if (at >= 0) {
     const end = at + delimiter.length;
     if (end > maxBytes) throw new LimitOverrunError(at, maxBytes, { op, address: stream.label });
@@ -91,7 +93,7 @@ export function recvUntil(
   if (rx.length >= maxBytes) {
     throw new LimitOverrunError(rx.length, maxBytes, { op, address: stream.label });
   }
-  scan.from = Math.max(0, rx.length - delimiter.length + 1);
+  scan.next = rx.consumed + Math.max(0, rx.length - delimiter.length + 1);
   if (!ended(stream, op)) return NOT_READY;
   throw new IncompleteReadError(rx.read(rx.length), null, { op, address: stream.label });
 }

@@ -120,6 +120,9 @@ export class Stream extends Transport implements SocketOwner {
   static #onError = function (this: net.Socket, error: Error): void {
     const stream = ownerOf<Stream>(this);
     if (stream.state === "connecting") stream.state = "failed";
+    // Node destroys a socket after its error: once the error is raised, reads see end of
+    // stream and sends EPIPE, as on Linux (without waiting for 'close').
+    else stream.#flags |= EOF | WRITE_SHUT;
     stream.fail(error);
   };
 
