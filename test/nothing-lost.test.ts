@@ -14,6 +14,7 @@ import {
   type Socket,
   TimeoutError,
 } from "../src/index.js";
+import { OPERATIONS } from "../src/socket/operations.js";
 import { checkLeaks, sleep, tcpPair } from "./helpers.js";
 
 checkLeaks();
@@ -156,4 +157,13 @@ test("reads with random timeouts, aborts and non-blocking misses lose no byte", 
     ),
     { numRuns: 100, seed: 20261126, endOnFailure: true },
   );
+});
+
+test("the property covers every receiving call of the operations table", () => {
+  // A receiving operation added to the table must be added to `Op` above, or this fails.
+  const covered: Op["op"][] = ["recv", "recvInto", "recvExactly", "recvUntil"];
+  const receiving = Object.entries(OPERATIONS)
+    .filter(([, op]) => op.direction === "read" && op !== OPERATIONS.accept)
+    .map(([name]) => name);
+  assert.deepEqual(receiving.sort(), covered.sort());
 });
