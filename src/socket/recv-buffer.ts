@@ -92,6 +92,91 @@ export class RecvBuffer {
     return n;
   }
 
+  /**
+   * Removes and returns up to `max` bytes of the first chunk: a view when the buffer owns that
+   * chunk (no copy), else a copy. For readers that take data as it came (streams, iteration).
+   */
+  readChunk(max: number): Buffer {
+    if (this.#length === 0) return Buffer.alloc(0);
+    const head = this.#chunks[this.#head]!;
+    return this.read(Math.min(max, head.length - this.#offset));
+  }
+
+  /** The unconsumed bytes of the first chunk, as a view (valid until the buffer changes). */
+  first(): Uint8Array {
+    if (this.#length === 0) return EMPTY;
+    return this.#chunks[this.#head]!.subarray(this.#offset);
+  }
+
+  /** Consumes `n` bytes (at most what is buffered) without returning them. */
+  discard(n: number): void {
+    this.#consume(Math.min(n, this.#length));
+  }
+
+  /** The byte at index `i` (0 is the oldest buffered byte); `i` must be below `length`. */
+  at(i: number): number {
+    let c = this.#head;
+    let index = i + this.#offset;
+    for (;;) {
+      const chunk = this.#chunks[c]!;
+      if (index < chunk.length) return chunk[index]!;
+      index -= chunk.length;
+      c++;
+    }
+  }
+
+  /**
+   * Decodes bytes `[start, end)` as `encoding` without consuming them: straight from the chunk
+   * when one chunk holds them all (no copy), else through one copy.
+   */
+  decode(encoding: BufferEncoding, start: number, end: number): string {
+    if (end <= start) return "";
+    let c = this.#head;
+    let index = start + this.#offset;
+    for (;;) {
+      const chunk = this.#chunks[c]!;
+      if (index < chunk.length) {
+        if (index + (end - start) <= chunk.length) {
+          return toBuffer(chunk).toString(encoding, index, index + (end - start));
+        }
+        break;
+      }
+      index -= chunk.length;
+      c++;
+    }
+    const copy = Buffer.allocUnsafe(end - start);
+    let at = 0;
+    this.segments(start, end, (chunk, from, to) => {
+      copy.set(chunk.subarray(from, to), at);
+      at += to - from;
+    });
+    return copy.toString(encoding);
+  }
+
+  /**
+   * Calls `visit(chunk, from, to)` for the bytes `[start, end)` chunk by chunk, oldest first,
+   * without consuming them, until `visit` returns false. `from`/`to` index into `chunk`.
+   */
+  segments(
+    start: number,
+    end: number,
+    visit: (chunk: Uint8Array, from: number, to: number) => unknown,
+  ): void {
+    end = Math.min(end, this.#length);
+    let base = 0;
+    for (let c = this.#head; c < this.#tail && base < end; c++) {
+      const chunk = this.#chunks[c]!;
+      const first = c === this.#head ? this.#offset : 0;
+      const size = chunk.length - first;
+      if (base + size > start) {
+        const from = first + Math.max(0, start - base);
+        const to = first + Math.min(size, end - base);
+        if (visit(chunk, from, to) === false) return;
+      }
+      base += size;
+    }
+  }
+
   /** Returns a copy of up to `n` bytes without consuming them. */
   peek(n: number): Buffer {
     n = Math.min(n, this.#length);
