@@ -30,6 +30,7 @@ const ERRNO: Readonly<Record<string, ErrnoEntry>> = {
   ENOENT: { errno: 2, text: "no such file or directory" },
   EINTR: { errno: 4, text: "interrupted system call" },
   EBADF: { errno: 9, text: "bad file descriptor" },
+  EBUSY: { errno: 16, text: "device or resource busy" },
   EAGAIN: { errno: 11, text: "resource temporarily unavailable" },
   ENOMEM: { errno: 12, text: "cannot allocate memory" },
   EACCES: { errno: 13, text: "permission denied" },

@@ -99,7 +99,7 @@ export function recvUntil(
 }
 
 /** With nothing buffered: raises the pending error, or true at end of stream. */
-function ended(stream: Stream, op: string): boolean {
+export function ended(stream: Stream, op: string): boolean {
   if (stream.pending !== null) throw stream.takeError(op);
   return stream.eof;
 }

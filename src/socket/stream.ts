@@ -228,6 +228,30 @@ export class Stream extends Transport implements SocketOwner {
   }
 
   /**
+   * Takes over a connected `net.Socket` made elsewhere (or a subclass such as `tls.TLSSocket`):
+   * `head` (bytes its previous reader already took, such as an HTTP upgrade's), then whatever
+   * waits in its readable buffer, then what it reads next, in that order. Half-close is turned
+   * on (a FIN from the peer no longer ends our side), and its end of stream or shut write side
+   * carry over.
+   */
+  static adopt(socket: net.Socket, sink: TransportSink, head?: Uint8Array): Stream {
+    setWriteHighWaterMark(socket, 0);
+    socket.allowHalfOpen = true;
+    const stream = new Stream(socket, sink);
+    if (head !== undefined && head.length > 0) stream.rx.push(Buffer.from(head));
+    stream.#captureNames();
+    if (socket.readableEnded) stream.#flags |= EOF;
+    if (socket.writableEnded) stream.#flags |= WRITE_SHUT;
+    // 'data' listeners hear the readable buffer first (from the next tick), then new reads.
+    socket.on("data", Stream.#onDataShared);
+    if (stream.rx.length >= stream.#limit()) {
+      stream.#paused = true;
+      socket.pause();
+    } else socket.resume();
+    return stream;
+  }
+
+  /**
    * For an accepted connection: the peer's name (which `accept` returns; Node keeps it after
    * destroy) and the local one. `local` is the listener's address when it is a specific one; a
    * socket Node made (not an OwnSocket, which keeps its name itself) asks for it now.
