@@ -79,4 +79,5 @@ const PUBLIC_SOCKET_MEMBERS = new Set([
   "fileno",
   "setsockopt",
   "getsockopt",
+  "makefile",
 ]);

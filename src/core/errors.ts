@@ -115,6 +115,11 @@ export class SocketError extends Error {
   readonly reason: string;
   /** For a failed `sendAll`: how many bytes of `data` were accepted (they will still be sent). */
   bytesSent?: number;
+  /**
+   * For a failed `write` of a file object (`makefile`): how many units of `data` (bytes, or
+   * characters of text) the file took; they will still be sent. Write the rest again.
+   */
+  charactersWritten?: number;
 
   constructor(code: string, options: SocketErrorOptions = {}, reason?: string) {
     const errno = errnoOf(code);

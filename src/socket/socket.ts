@@ -13,6 +13,8 @@ import { AF_INET, AF_INET6, AF_UNIX, SOCK_STREAM } from "../core/constants.js";
 import { AddressInfoError, errnoOf, SocketError, TimeoutError } from "../core/errors.js";
 import type { Address, AddressInput } from "../net/address.js";
 import { READINESS, type Readiness } from "../selectors/readiness.js";
+import { type FileFor, makefile } from "../streams/file.js";
+import type { FileOptions } from "../streams/file-options.js";
 import { Descriptor } from "./descriptor.js";
 import {
   ACCEPT,
@@ -258,6 +260,19 @@ export class Socket {
   /** Reads an option back (SO_ERROR reads and clears the pending error). */
   getsockopt(level: number, option: number): number | null {
     return this.#d.getsockopt(level, option);
+  }
+
+  // --- streams (src/streams/) -------------------------------------------------------------------
+
+  /**
+   * A file object over the socket, as Python's `makefile`: `"r"`, `"w"` or `"rw"`, with `"b"`
+   * for a {@link BinaryFile} (else a {@link TextFile}, UTF-8 by default). Its reads are socket
+   * calls under the socket's mode, and it survives timeouts with nothing lost. Closing it leaves
+   * the socket open; closing the socket sends what the file still holds and makes its calls
+   * fail with `EBADF`.
+   */
+  makefile<M extends string = "r">(mode?: M, options?: FileOptions): FileFor<M> {
+    return makefile(this.#d, mode, options) as FileFor<M>;
   }
 
   /** @internal What a selector watches. */

@@ -1,0 +1,466 @@
+/**
+ * File objects over a socket (Python's `socket.makefile`): `BinaryFile` (Python's buffered
+ * reader/writer) and `TextFile` (its TextIOWrapper).
+ *
+ * A file object keeps no read buffer of its own: the socket's receive buffer is its buffer, and
+ * every read is a socket call under the socket's mode (file-ops.ts). So a read that times out
+ * or is aborted consumes nothing and the next one sees the same bytes (CPython's file object
+ * is unusable after a timeout; this one is not), reading through the socket and the file in
+ * turn keeps the byte order, and closing a file loses nothing unread. Writes gather in a write
+ * buffer (write-buffer.ts).
+ *
+ * Lifetime: closing the file flushes it and leaves the socket open. Closing the socket releases
+ * the connection at once, as always: it first sends what open files still held, and their later
+ * calls fail with `SocketError` `EBADF`. (CPython instead keeps the connection until the socket
+ * and every file made from it are closed, by reference counting, which JavaScript cannot see.)
+ *
+ * @module
+ */
+
+import { describe } from "../core/checks.js";
+import { SocketError } from "../core/errors.js";
+import type { Descriptor } from "../socket/descriptor.js";
+import type { SocketOperation } from "../socket/operations.js";
+import {
+  closedError,
+  NOT_READY,
+  type Operation,
+  run,
+  tryOnce,
+  type WaitOptions,
+} from "../socket/policy.js";
+import { type Codec, countChars, type ErrorHandler } from "./codec.js";
+import { UnsupportedOperation } from "./errors.js";
+import {
+  closedFileError,
+  type FileReader,
+  RAW_WRITE,
+  READ,
+  READ1,
+  READINTO,
+  READLINE,
+  READLINES,
+  type ReadCall,
+  type Unit,
+} from "./file-ops.js";
+import { type FileOptions, type FileSpec, fileSpec } from "./file-options.js";
+import { ByteUnits, TextUnits, type Units } from "./units.js";
+import { BYTES, type Fit, WriteBuffer } from "./write-buffer.js";
+
+/** A size argument (`n`, `limit`, `hint`): a negative number or `null` means none. */
+export type Size = number | null | undefined;
+
+/** What `makefile(mode)` returns for a mode: a {@link BinaryFile} with `"b"`, else a {@link TextFile}. */
+export type FileFor<M extends string> = string extends M
+  ? BinaryFile | TextFile
+  : M extends `${string}b${string}`
+    ? BinaryFile
+    : TextFile;
+
+/**
+ * What binary and text files share. `T` is what reads return (`Buffer` or `string`), `W` what
+ * `write` takes (`Uint8Array` or `string`). Every method that can wait takes `{ timeout, signal }`
+ * last, as socket calls do; sizes count bytes in a binary file and characters (code points, as
+ * Python) in a text file.
+ */
+export abstract class SocketFile<T extends Unit, W> {
+  /** The mode given to `makefile`. */
+  readonly mode: string;
+  /** @internal */
+  readonly units: Units<Unit>;
+  /** @internal */
+  readonly raw: boolean;
+  readonly #d: Descriptor;
+  readonly #spec: FileSpec;
+  readonly #writer: WriteBuffer | undefined;
+  #closed = false;
+  readonly #forget: () => void;
+
+  /** @internal Use `socket.makefile()`. */
+  constructor(d: Descriptor, spec: FileSpec, units: Units<Unit>) {
+    this.mode = spec.mode;
+    this.units = units;
+    this.raw = spec.raw;
+    this.#d = d;
+    this.#spec = spec;
+    this.#writer = spec.writing && !spec.raw ? new WriteBuffer(d, spec.bufferSize) : undefined;
+    this.#forget = d.onClose(() => this.#writer?.handOver(d.openStream()));
+  }
+
+  /** True once `close()` was called on the file (closing the socket does not set it). */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Whether the file was opened for reading (`"r"` in the mode, or no `"w"`). */
+  readable(): boolean {
+    return this.#spec.reading;
+  }
+
+  /** Whether the file was opened for writing (`"w"` in the mode). */
+  writable(): boolean {
+    return this.#spec.writing;
+  }
+
+  /** The socket's OS descriptor (−1 when it has none). */
+  fileno(): number {
+    return this.#d.fileno();
+  }
+
+  /**
+   * `n` bytes or characters, fewer only at end of stream; everything until end of stream when
+   * `n` is negative or omitted. Empty only at end of stream. Unbuffered files: one `recv`.
+   */
+  read(n?: Size | WaitOptions, options?: WaitOptions): Promise<T> {
+    return this.#read(READ, "read", n, options) as Promise<T>;
+  }
+
+  /**
+   * One line, with its line end (`"\n"`; text files: by the newline rule), or at most `limit`
+   * bytes or characters of it; what is left at end of stream; empty only at end of stream.
+   */
+  readline(limit?: Size | WaitOptions, options?: WaitOptions): Promise<T> {
+    return this.#read(READLINE, "readline", limit, options) as Promise<T>;
+  }
+
+  /**
+   * The lines until end of stream, or until they hold more than `hint` bytes or characters (when
+   * `hint > 0`). Takes nothing unless it succeeds.
+   */
+  readlines(hint?: Size | WaitOptions, options?: WaitOptions): Promise<T[]> {
+    return this.#read(READLINES, "readlines", hint, options) as Promise<T[]>;
+  }
+
+  /**
+   * Writes `data` into the write buffer (sending the buffer when it would overflow) and returns
+   * its length in bytes or characters; an unbuffered file makes one `send` and returns how many
+   * bytes it accepted. On failure `error.charactersWritten` says how much of `data` was taken.
+   */
+  write(data: W, options?: WaitOptions): Promise<number> {
+    try {
+      this.#checkWrite("write");
+      const [bytes, count, fit] = this.encode(data);
+      if (this.raw) return run(this.#d, RAW_WRITE, bytes, options);
+      return this.#writer!.write(bytes, options, fit).then(() => count);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Writes each of `lines` in turn (no line ends are added). */
+  async writelines(lines: Iterable<W>, options?: WaitOptions): Promise<void> {
+    if (lines === null || typeof lines !== "object" || !(Symbol.iterator in lines)) {
+      throw new TypeError(`writelines(): lines must be iterable, got ${describe(lines)}`);
+    }
+    for (const line of lines) await this.write(line, options);
+  }
+
+  /** Sends what the write buffer holds; on failure it keeps what the socket did not take. */
+  flush(options?: WaitOptions): Promise<void> {
+    if (this.#closed) return Promise.reject(closedFileError("flush"));
+    if (this.#writer === undefined) return Promise.resolve();
+    if (this.#d.closed) return Promise.reject(closedError("flush", this.#d));
+    return this.#writer.flush(options);
+  }
+
+  /**
+   * Flushes and closes the file; the socket stays open. If the flush fails the file stays open
+   * with its data (call `close` again). Closing twice is harmless.
+   */
+  async close(options?: WaitOptions): Promise<void> {
+    if (this.#closed) return;
+    if (this.#writer !== undefined && !this.#d.closed) await this.#writer.flush(options);
+    this.#closed = true;
+    this.#forget();
+    // Calls of this file that wait must fail now, not when data next arrives.
+    this.#d.wake("read");
+  }
+
+  /** Calls `close()` (`await using f = sock.makefile()`). */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** The lines until end of stream, each read by `readline()` under the socket's mode. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
+    for (;;) {
+      const line = await this.readline();
+      if (line.length === 0) return;
+      yield line;
+    }
+  }
+
+  /** @internal */
+  checkOpen(op: string): void {
+    if (this.#closed) throw closedFileError(op);
+  }
+
+  /** @internal Checks a read call before it runs. */
+  protected checkRead(op: string): void {
+    this.checkOpen(op);
+    if (!this.#spec.reading) {
+      throw new UnsupportedOperation(
+        op,
+        `the file object is not readable (mode ${JSON.stringify(this.mode)}): make it with "r" or "rw"`,
+      );
+    }
+  }
+
+  /**
+   * @internal Runs a read entry of file-ops.ts on this file. A call without per-call options
+   * first tries at once through the policy's own start (`tryOnce`: closed, deadline, then the
+   * attempt) with one reused call object, and goes through `run` only if it must wait: most
+   * reads of a busy stream find their data already buffered.
+   */
+  protected runRead<R>(
+    op: SocketOperation<[file: FileReader, n: number, options?: WaitOptions], ReadCall, R>,
+    size: number,
+    options: WaitOptions | undefined,
+  ): Promise<R> {
+    if (options === undefined) {
+      const call = this.#call;
+      call.n = size;
+      try {
+        const d = this.#d;
+        const result = tryOnce(
+          d,
+          op as Operation<Descriptor, never, ReadCall, R>,
+          call,
+          d.timeout,
+          undefined,
+        );
+        if (result !== NOT_READY) return Promise.resolve(result);
+      } catch (error) {
+        return Promise.reject(error);
+      } finally {
+        // The call `run` makes asks for its own receive-buffer room.
+        call.release?.();
+        call.release = undefined;
+      }
+    }
+    return run(this.#d, op, this, size, options);
+  }
+
+  /** @internal Runs a file-ops.ts entry on this file through `run`. */
+  protected runCall<A, R>(
+    op: SocketOperation<[file: FileReader, arg: A, options?: WaitOptions], unknown, R>,
+    arg: A,
+    options: WaitOptions | undefined,
+  ): Promise<R> {
+    return run(this.#d, op, this, arg, options);
+  }
+
+  /** The call object of reads tried at once (see runRead). */
+  readonly #call: ReadCall = { file: this, n: 0, release: undefined };
+
+  /** @internal `data` as bytes, its length in write's units, and how its bytes fit those units. */
+  protected abstract encode(data: W): [Uint8Array, number, Fit];
+
+  #read<R>(
+    op: SocketOperation<[file: FileReader, n: number, options?: WaitOptions], ReadCall, R>,
+    name: string,
+    size: Size | WaitOptions,
+    options: WaitOptions | undefined,
+  ): Promise<R> {
+    let n: number;
+    try {
+      this.checkRead(name);
+      n = sizeOf(
+        size,
+        name === "read"
+          ? "read(): n"
+          : name === "readline"
+            ? "readline(): limit"
+            : "readlines(): hint",
+      );
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.runRead(op, n, optionsOf(size, options));
+  }
+
+  #checkWrite(op: string): void {
+    this.checkOpen(op);
+    if (this.#d.closed) throw closedError(op, this.#d);
+    if (!this.#spec.writing) {
+      throw new UnsupportedOperation(
+        op,
+        `the file object is not writable (mode ${JSON.stringify(this.mode)}): make it with "w" or "rw"`,
+      );
+    }
+  }
+}
+
+/** A binary file object: reads return `Buffer`s, `write` takes `Uint8Array`s. */
+export class BinaryFile extends SocketFile<Buffer, Uint8Array> {
+  /**
+   * What has arrived, up to `n` bytes (everything buffered when `n` is negative or omitted),
+   * waiting only if nothing has: at most one wait, as Python's `read1`. Empty at end of stream.
+   */
+  read1(n?: Size | WaitOptions, options?: WaitOptions): Promise<Buffer> {
+    try {
+      this.checkRead("read1");
+      if (this.raw) {
+        throw new UnsupportedOperation(
+          "read1",
+          "an unbuffered file object (buffering 0) has no read1(): use read()",
+        );
+      }
+      return this.runRead(READ1, sizeOf(n, "read1(): n"), optionsOf(n, options)) as Promise<Buffer>;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Fills `buffer` and returns the count: fewer bytes only at end of stream (0 there).
+   * Unbuffered files: one `recvInto`.
+   */
+  readinto(buffer: Uint8Array, options?: WaitOptions): Promise<number> {
+    try {
+      this.checkRead("readinto");
+      if (!(buffer instanceof Uint8Array)) {
+        throw new TypeError(`readinto(): buffer must be a Uint8Array, got ${describe(buffer)}`);
+      }
+      return this.runCall(READINTO, buffer, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** @internal */
+  protected override encode(data: Uint8Array): [Uint8Array, number, Fit] {
+    if (!(data instanceof Uint8Array)) {
+      throw new TypeError(
+        `write(): a binary file takes a Uint8Array, got ${describe(data)}; remove "b" from the mode to write strings`,
+      );
+    }
+    return [data, data.length, BYTES];
+  }
+}
+
+/** A text file object: reads return strings, `write` takes strings. */
+export class TextFile extends SocketFile<string, string> {
+  readonly #codec: Codec;
+  readonly #errors: ErrorHandler;
+  readonly #lineEnd: string;
+
+  /** @internal Use `socket.makefile()`. */
+  constructor(d: Descriptor, spec: FileSpec) {
+    super(d, spec, new TextUnits(spec.codec!, spec.errors, spec.newline));
+    this.#codec = spec.codec!;
+    this.#errors = spec.errors;
+    this.#lineEnd = spec.lineEnd;
+  }
+
+  /** The encoding, by Python's name: `"utf-8"`, `"ascii"` or `"latin-1"`. */
+  get encoding(): string {
+    return this.#codec.name;
+  }
+
+  /** The error handler: `"strict"` or `"replace"`. */
+  get errors(): ErrorHandler {
+    return this.#errors;
+  }
+
+  /** @internal */
+  protected override encode(data: string): [Uint8Array, number, Fit] {
+    if (typeof data !== "string") {
+      throw new TypeError(
+        `write(): a text file takes a string, got ${describe(data)}; add "b" to the mode to write bytes`,
+      );
+    }
+    const text = this.#lineEnd === "\n" ? data : data.replaceAll("\n", this.#lineEnd);
+    const bytes = this.#codec.encode(text, this.#errors, "write");
+    const count = bytes.length === data.length ? data.length : countChars(data);
+    return [bytes, count, textFit(data, this.#codec, this.#lineEnd.length)];
+  }
+}
+
+/** Makes the file object of `makefile(mode, options)` on the socket `d`. */
+export function makefile(
+  d: Descriptor,
+  mode: unknown = "r",
+  options?: unknown,
+): BinaryFile | TextFile {
+  const spec = fileSpec(mode, options);
+  if (d.closed) throw closedError("makefile", d);
+  if (d.holder !== undefined) {
+    throw new SocketError(
+      "EBUSY",
+      { op: "makefile", address: d.describe() },
+      "the socket is in use by the stream toDuplex() returned: read and write through that stream",
+    );
+  }
+  return spec.binary ? new BinaryFile(d, spec, new ByteUnits()) : new TextFile(d, spec);
+}
+
+/** A size argument (`n`, `limit`, `hint`): −1 for none (negative, null, omitted, or options in its place). */
+function sizeOf(value: Size | WaitOptions, where: string): number {
+  if (value === undefined || value === null || typeof value === "object") return -1;
+  if (typeof value !== "number" || !Number.isInteger(value)) {
+    throw new TypeError(
+      `${where} must be an integer (negative or null: no limit), got ${describe(value)}`,
+    );
+  }
+  return value < 0 ? -1 : value;
+}
+
+/** The options of a call whose size argument may be left out (`readline({ timeout: 1 })`). */
+function optionsOf(
+  size: Size | WaitOptions,
+  options: WaitOptions | undefined,
+): WaitOptions | undefined {
+  return typeof size === "object" && size !== null ? size : options;
+}
+
+/**
+ * How the bytes written for `data` divide into its characters: each `"\n"` took `lineEndBytes`
+ * bytes (newline translation), each lone surrogate one (`errors: "replace"` wrote `"?"`). Walked
+ * only when a write fails part-way.
+ */
+function textFit(data: string, codec: Codec, lineEndBytes: number): Fit {
+  /** Bytes after each number of characters: `marks[k]` is the end of the k-th. */
+  let marks: number[] | undefined;
+  const boundaries = (): number[] => {
+    if (marks === undefined) {
+      marks = [0];
+      let bytes = 0;
+      for (const ch of data) {
+        const cp = ch.codePointAt(0)!;
+        bytes += cp === 0x0a ? lineEndBytes : cp >= 0xd800 && cp < 0xe000 ? 1 : codec.size(cp);
+        marks.push(bytes);
+      }
+    }
+    return marks;
+  };
+  /** The most characters that end at or before `bytes`. */
+  const atMost = (bytes: number): number => {
+    const m = boundaries();
+    let lo = 0;
+    let hi = m.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (m[mid]! <= bytes) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  /** The fewest characters that end at or after `bytes`. */
+  const atLeast = (bytes: number): number => {
+    const m = boundaries();
+    let lo = 0;
+    let hi = m.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (m[mid]! >= bytes) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  };
+  return {
+    down: (bytes) => boundaries()[atMost(bytes)]!,
+    up: (bytes) => boundaries()[atLeast(bytes)]!,
+    units: (bytes) => atLeast(bytes),
+  };
+}
