@@ -80,4 +80,5 @@ const PUBLIC_SOCKET_MEMBERS = new Set([
   "setsockopt",
   "getsockopt",
   "makefile",
+  "[Symbol.asyncIterator]",
 ]);

@@ -13,6 +13,7 @@ import { AF_INET, AF_INET6, AF_UNIX, SOCK_STREAM } from "../core/constants.js";
 import { AddressInfoError, errnoOf, SocketError, TimeoutError } from "../core/errors.js";
 import type { Address, AddressInput } from "../net/address.js";
 import { READINESS, type Readiness } from "../selectors/readiness.js";
+import { chunks } from "../streams/chunks.js";
 import { type FileFor, makefile } from "../streams/file.js";
 import type { FileOptions } from "../streams/file-options.js";
 import { Descriptor } from "./descriptor.js";
@@ -273,6 +274,15 @@ export class Socket {
    */
   makefile<M extends string = "r">(mode?: M, options?: FileOptions): FileFor<M> {
     return makefile(this.#d, mode, options) as FileFor<M>;
+  }
+
+  /**
+   * `for await (const chunk of sock)`: the received data as it comes, until end of stream. Each
+   * step is a `recv` under the socket's mode; leaving the loop early leaves the socket open
+   * and loses nothing.
+   */
+  [Symbol.asyncIterator](): AsyncGenerator<Buffer, void, undefined> {
+    return chunks(this.#d);
   }
 
   /** @internal What a selector watches. */
