@@ -9,8 +9,7 @@
 import type { Descriptor } from "../socket/descriptor.js";
 import type { SocketOperation } from "../socket/operations.js";
 import { NOT_READY, run, type WaitOptions } from "../socket/policy.js";
-import * as calls from "../socket/stream-calls.js";
-import { ended, type SendAllState } from "../socket/stream-calls.js";
+import { ended } from "../socket/stream-calls.js";
 
 /** A read of the first buffered chunk, for its reader (`by`: the holder of a handed-over socket). */
 export interface ChunkCall {

@@ -43,7 +43,7 @@ import {
   type ReadCall,
   type Unit,
 } from "./file-ops.js";
-import { type FileOptions, type FileSpec, fileSpec } from "./file-options.js";
+import { type FileSpec, fileSpec } from "./file-options.js";
 import { ByteUnits, TextUnits, type Units } from "./units.js";
 import { BYTES, type Fit, WriteBuffer } from "./write-buffer.js";
 
