@@ -80,6 +80,7 @@ export type { Data, RecvOptions, RecvUntilOptions } from "./socket/operations.js
 export type { Deadline, WaitOptions } from "./socket/policy.js";
 export { getDefaultTimeout, setDefaultTimeout } from "./socket/policy.js";
 export { Socket, socket } from "./socket/socket.js";
+export type { DuplexOptions } from "./streams/duplex.js";
 export { UnicodeDecodeError, UnicodeEncodeError, UnsupportedOperation } from "./streams/errors.js";
 export type { FileFor, Size } from "./streams/file.js";
 export { BinaryFile, SocketFile, TextFile } from "./streams/file.js";

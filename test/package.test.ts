@@ -80,5 +80,6 @@ const PUBLIC_SOCKET_MEMBERS = new Set([
   "setsockopt",
   "getsockopt",
   "makefile",
+  "toDuplex",
   "[Symbol.asyncIterator]",
 ]);

@@ -8,12 +8,14 @@
  * @module
  */
 
+import type { Duplex } from "node:stream";
 import { checkTimeout, describe } from "../core/checks.js";
 import { AF_INET, AF_INET6, AF_UNIX, SOCK_STREAM } from "../core/constants.js";
 import { AddressInfoError, errnoOf, SocketError, TimeoutError } from "../core/errors.js";
 import type { Address, AddressInput } from "../net/address.js";
 import { READINESS, type Readiness } from "../selectors/readiness.js";
 import { chunks } from "../streams/chunks.js";
+import { type DuplexOptions, toDuplex } from "../streams/duplex.js";
 import { type FileFor, makefile } from "../streams/file.js";
 import type { FileOptions } from "../streams/file-options.js";
 import { Descriptor } from "./descriptor.js";
@@ -274,6 +276,16 @@ export class Socket {
    */
   makefile<M extends string = "r">(mode?: M, options?: FileOptions): FileFor<M> {
     return makefile(this.#d, mode, options) as FileFor<M>;
+  }
+
+  /**
+   * A `node:stream` Duplex over the connected socket, with backpressure both ways; ending its
+   * writable side is `shutdown(SHUT_WR)`, destroying it closes the socket. It takes the socket
+   * over: the socket's own data calls then fail with `EBUSY`. A second call returns the same
+   * Duplex.
+   */
+  toDuplex(options?: DuplexOptions): Duplex {
+    return toDuplex(this.#d, options);
   }
 
   /**
