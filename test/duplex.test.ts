@@ -205,6 +205,7 @@ test(
     assert.throws(() => pair.server.shutdown(SHUT_WR), busy);
     assert.throws(() => pair.server.makefile(), busy);
     await assert.rejects(pair.server[Symbol.asyncIterator]().next(), busy);
+    await assert.rejects(pair.server.readable.getReader().read(), busy);
     // What moves no data still works.
     pair.server.setsockopt(SOL_SOCKET, SO_RCVBUF, 65536);
     assert.equal(pair.server.getsockopt(SOL_SOCKET, SO_RCVBUF), 65536);

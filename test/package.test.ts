@@ -81,5 +81,7 @@ const PUBLIC_SOCKET_MEMBERS = new Set([
   "getsockopt",
   "makefile",
   "toDuplex",
+  "readable",
+  "writable",
   "[Symbol.asyncIterator]",
 ]);

@@ -9,6 +9,7 @@
  */
 
 import type { Duplex } from "node:stream";
+import type { ReadableStream, WritableStream } from "node:stream/web";
 import { checkTimeout, describe } from "../core/checks.js";
 import { AF_INET, AF_INET6, AF_UNIX, SOCK_STREAM } from "../core/constants.js";
 import { AddressInfoError, errnoOf, SocketError, TimeoutError } from "../core/errors.js";
@@ -18,6 +19,7 @@ import { chunks } from "../streams/chunks.js";
 import { type DuplexOptions, toDuplex } from "../streams/duplex.js";
 import { type FileFor, makefile } from "../streams/file.js";
 import type { FileOptions } from "../streams/file-options.js";
+import { readableOf, writableOf } from "../streams/web.js";
 import { Descriptor } from "./descriptor.js";
 import {
   ACCEPT,
@@ -286,6 +288,22 @@ export class Socket {
    */
   toDuplex(options?: DuplexOptions): Duplex {
     return toDuplex(this.#d, options);
+  }
+
+  /**
+   * The socket as a WHATWG byte `ReadableStream` (BYOB readers receive straight into their
+   * buffer), as Deno's `Conn.readable`; cancelling it closes the socket.
+   */
+  get readable(): ReadableStream<Uint8Array> {
+    return readableOf(this.#d);
+  }
+
+  /**
+   * The socket as a WHATWG `WritableStream`, as Deno's `Conn.writable`; closing it is
+   * `shutdown(SHUT_WR)`, aborting it closes the socket.
+   */
+  get writable(): WritableStream<Uint8Array> {
+    return writableOf(this.#d);
   }
 
   /**
