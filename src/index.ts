@@ -80,6 +80,8 @@ export type { Data, RecvOptions, RecvUntilOptions } from "./socket/operations.js
 export type { Deadline, WaitOptions } from "./socket/policy.js";
 export { getDefaultTimeout, setDefaultTimeout } from "./socket/policy.js";
 export { Socket, socket } from "./socket/socket.js";
+export type { FromNetSocketOptions } from "./streams/adopt.js";
+export { fromNetSocket } from "./streams/adopt.js";
 export type { DuplexOptions } from "./streams/duplex.js";
 export { UnicodeDecodeError, UnicodeEncodeError, UnsupportedOperation } from "./streams/errors.js";
 export type { FileFor, Size } from "./streams/file.js";

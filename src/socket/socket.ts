@@ -321,6 +321,12 @@ export class Socket {
   }
 }
 
+/** @internal The `Socket` of a descriptor made elsewhere (an adopted connection). */
+export function socketOf(descriptor: Descriptor): Socket {
+  adopting = descriptor;
+  return new Socket();
+}
+
 /** Creates a socket (Python's `socket.socket`). */
 export function socket(family: number = AF_INET, type: number = SOCK_STREAM): Socket {
   return new Socket(family, type);
