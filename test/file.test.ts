@@ -417,3 +417,23 @@ test("a line longer than the receive buffer still arrives whole", T, async () =>
   assert.ok((await f.readline()).equals(line));
   await sending;
 });
+
+test("readline follows the call-start rules even when a whole line is buffered", T, async () => {
+  await using pair = await tcpPair();
+  const f = pair.server.makefile("r");
+  const raw = pair.server.makefile("rb");
+  await pair.client.sendAll("one\ntwo\nthree\n");
+  await sleep(10);
+  pair.server.setReadDeadline(Date.now() - 1);
+  await assert.rejects(f.readline(), isCode(TimeoutError, "ETIMEDOUT"));
+  await assert.rejects(raw.readline(), isCode(TimeoutError, "ETIMEDOUT"));
+  pair.server.setReadDeadline(null);
+  assert.equal(await f.readline(), "one\n");
+  const writer = pair.server.makefile("w");
+  await assert.rejects(writer.readline(), isCode(UnsupportedOperation, "EOPNOTSUPP"));
+  await f.close();
+  await assert.rejects(f.readline(), isCode(SocketError, "EBADF"));
+  assert.equal((await raw.readline()).toString(), "two\n");
+  pair.server.close();
+  await assert.rejects(raw.readline(), isCode(SocketError, "EBADF"));
+});

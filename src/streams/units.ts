@@ -41,6 +41,11 @@ export interface Units<T> {
   take(rx: RecvBuffer, n: number, op: string): T;
   /** `take` for bytes that {@link lineEnd} delimited. */
   takeLine(rx: RecvBuffer, n: number, op: string): T;
+  /**
+   * A whole line (no limit) taken at once when finding it needs no look-ahead and no decoding
+   * can fail, else undefined (then the general path decides). Consumes only what it returns.
+   */
+  quickLine(rx: RecvBuffer): T | undefined;
   /** Units in a result. */
   count(value: T): number;
 }
@@ -79,6 +84,11 @@ export class ByteUnits implements Units<Buffer> {
 
   takeLine(rx: RecvBuffer, n: number): Buffer {
     return rx.read(n);
+  }
+
+  quickLine(rx: RecvBuffer): Buffer | undefined {
+    const at = this.#lf.find(rx, 0);
+    return at < 0 ? undefined : rx.read(at + 1);
   }
 
   count(value: Buffer): number {
@@ -165,20 +175,24 @@ export class TextUnits implements Units<string> {
     return text;
   }
 
+  quickLine(rx: RecvBuffer): string | undefined {
+    const end = this.#windowLineEnd(rx, 0);
+    return end === undefined ? undefined : this.takeLine(rx, end, "readline");
+  }
+
   takeLine(rx: RecvBuffer, n: number, op: string): string {
+    const window = this.#text;
     const at = rx.consumed - this.#base;
-    if (at < 0 || at + n > this.#text.length) return this.take(rx, n, op);
-    let text = this.#text.slice(at, at + n);
-    // A line's only "\r" can be in its line end (universal newlines): translate just that.
-    if (this.#translate && n > 0) {
-      const last = text.charCodeAt(n - 1);
-      if (last === CR) text = `${text.slice(0, n - 1)}\n`;
-      else if (last === LF && n > 1 && text.charCodeAt(n - 2) === CR) {
-        text = `${text.slice(0, n - 2)}\n`;
-      }
-    }
+    if (at < 0 || at + n > window.length) return this.take(rx, n, op);
     rx.discard(n);
-    return text;
+    // A line's only "\r" can be in its line end (universal newlines): translate just that,
+    // looking at the window (flat) rather than at the slice.
+    if (this.#translate && n > 0) {
+      const end = at + n;
+      if (window.charCodeAt(end - 1) === CR) return `${window.slice(at, end - 1)}\n`;
+      if (n > 1 && window.charCodeAt(end - 2) === CR) return `${window.slice(at, end - 2)}\n`;
+    }
+    return window.slice(at, at + n);
   }
 
   /**
