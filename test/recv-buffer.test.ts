@@ -112,3 +112,37 @@ test("decode, at and segments read ranges across chunks without consuming", () =
   assert.equal(rx.consumed, 7);
   assert.equal(rx.read(100).toString(), "world");
 });
+
+test("a transferable borrowed chunk taken whole is handed over, not copied", () => {
+  /** Memory of its own (small Buffers share Node's pool, which would hide a copy). */
+  const unpooled = (text: string): Buffer => {
+    const out = Buffer.allocUnsafeSlow(text.length);
+    out.write(text, "latin1");
+    return out;
+  };
+  const rx = new RecvBuffer();
+  const own = unpooled("abcdef");
+  rx.pushBorrowed(own, true);
+  const out = rx.read(6);
+  assert.equal(out.buffer, own.buffer, "the same memory");
+  assert.equal(rx.takeTransferred(), true);
+  assert.equal(rx.takeTransferred(), false);
+  // A part of it is copied: the rest of the chunk stays borrowed.
+  const next = unpooled("ghijkl");
+  rx.pushBorrowed(next, true);
+  const part = rx.read(2);
+  assert.notEqual(part.buffer, next.buffer);
+  assert.equal(part.toString(), "gh");
+  assert.equal(rx.takeTransferred(), false);
+  assert.equal(rx.borrowedLeft, 4);
+  rx.keep();
+  assert.equal(rx.borrowedLeft, 0);
+  const kept = rx.read(4);
+  assert.equal(kept.buffer, next.buffer, "kept in place: no copy");
+  assert.equal(kept.toString(), "ijkl");
+  // The scratch (not transferable) is always copied.
+  const scratch = unpooled("mnop");
+  rx.pushBorrowed(scratch);
+  assert.notEqual(rx.read(4).buffer, scratch.buffer);
+  assert.equal(rx.takeTransferred(), false);
+});

@@ -27,6 +27,10 @@ export class RecvBuffer {
   #consumed = 0;
   /** The borrowed chunk, if one is in the queue (always the last chunk). */
   #borrowed: Uint8Array | null = null;
+  /** The borrowed chunk's memory may be handed over rather than copied (see pushBorrowed). */
+  #transferable = false;
+  /** A read took the borrowed chunk whole, memory and all (see takeTransferred). */
+  #transferred = false;
 
   /** Bytes buffered. */
   get length(): number {
@@ -50,10 +54,37 @@ export class RecvBuffer {
     this.#length += chunk.length;
   }
 
-  /** Queues a view of scratch memory; call {@link adopt} before the memory is reused. */
-  pushBorrowed(chunk: Uint8Array): void {
+  /**
+   * Queues a view of scratch memory; call {@link adopt} (or {@link keep}) before the memory is
+   * reused. `transferable`: the memory is the stream's own read buffer, which a read taking the
+   * whole chunk may keep instead of copying (then {@link takeTransferred} says so).
+   */
+  pushBorrowed(chunk: Uint8Array, transferable = false): void {
     this.push(chunk);
-    if (chunk.length > 0) this.#borrowed = chunk;
+    if (chunk.length > 0) {
+      this.#borrowed = chunk;
+      this.#transferable = transferable;
+    }
+  }
+
+  /** Bytes of the borrowed chunk still queued. */
+  get borrowedLeft(): number {
+    const borrowed = this.#borrowed;
+    const last = this.#tail - 1;
+    if (borrowed === null || last < this.#head || this.#chunks[last] !== borrowed) return 0;
+    return last === this.#head ? borrowed.length - this.#offset : borrowed.length;
+  }
+
+  /** Keeps what is left of a transferable borrowed chunk as it is: its memory is ours now. */
+  keep(): void {
+    this.#borrowed = null;
+  }
+
+  /** Whether a read took the borrowed chunk's memory since the last call; clears the answer. */
+  takeTransferred(): boolean {
+    const transferred = this.#transferred;
+    this.#transferred = false;
+    return transferred;
   }
 
   /** Copies what is left of the borrowed chunk into owned memory. */
@@ -74,11 +105,20 @@ export class RecvBuffer {
   read(n: number): Buffer {
     n = Math.min(n, this.#length);
     const head = this.#head < this.#tail ? this.#chunks[this.#head]! : EMPTY;
-    if (head !== this.#borrowed && head.length - this.#offset >= n && n > 0) {
-      // One owned chunk holds it all: hand out a view and drop it from the queue.
-      const out = toBuffer(head).subarray(this.#offset, this.#offset + n);
-      this.#consume(n);
-      return out;
+    if (n > 0 && head.length - this.#offset >= n) {
+      if (head !== this.#borrowed) {
+        // One owned chunk holds it all: hand out a view and drop it from the queue.
+        const out = toBuffer(head).subarray(this.#offset, this.#offset + n);
+        this.#consume(n);
+        return out;
+      }
+      if (this.#transferable && this.#offset === 0 && n === head.length) {
+        // The stream's own read buffer, taken whole: hand it over instead of copying it.
+        this.#transferred = true;
+        this.#borrowed = null;
+        this.#consume(n);
+        return toBuffer(head);
+      }
     }
     const out = Buffer.allocUnsafe(n);
     this.#copy(out, 0, n, true);
@@ -224,6 +264,7 @@ export class RecvBuffer {
     this.#offset = 0;
     this.#length = 0;
     this.#borrowed = null;
+    this.#transferred = false;
   }
 
   #matches(delimiter: Uint8Array, chunkIndex: number, index: number): boolean {

@@ -17,6 +17,7 @@ import {
   ONREAD_HOOKS,
   OwnSocket,
   ownerOf,
+  READ_BUFFER_CHOICE,
   type SocketOwner,
   setOwner,
   setWriteHighWaterMark,
@@ -160,8 +161,14 @@ export class Stream extends Transport implements SocketOwner {
     ownerOf<Stream>(this).#onData(chunk);
   };
 
-  /** Node's `onread` option, one object for every socket (Node only reads it). */
-  static #onread = { buffer: SCRATCH, callback: Stream.#onReadShared };
+  /**
+   * Node's `onread` option, one object for every socket (Node only reads it). Its buffer is
+   * {@link nextReadBuffer} where Node asks for each read's buffer, else the shared scratch.
+   */
+  static #onread = {
+    buffer: READ_BUFFER_CHOICE ? nextReadBuffer : SCRATCH,
+    callback: Stream.#onReadShared,
+  };
 
   /** A socket of our own: reads through the shared scratch buffer where `onread` works. */
   static #newSocket(): net.Socket {
@@ -292,13 +299,33 @@ export class Stream extends Transport implements SocketOwner {
       : { address: remoteAddress, port: remotePort ?? 0 };
   }
 
+  /**
+   * A read landed in `buf`: the shared scratch, or (after a large read) this stream's own read
+   * buffer. Readers waiting now copy straight out of it. What they leave is copied into owned
+   * memory, except that the bulk of a read into our own buffer stays where it landed, and a
+   * reader that took such a read whole keeps its memory: then the next read needs a new buffer.
+   * So a large read costs one copy at most, and none for readers that take chunks as they came
+   * (streams, iteration).
+   */
   #onRead(nread: number, buf: Uint8Array): boolean {
     readEpoch = (readEpoch + 1) | 0;
     if (this.#readShut) return true;
-    this.rx.pushBorrowed(scratchView(buf, nread));
+    const rx = this.rx;
+    const own = buf !== SCRATCH;
+    rx.pushBorrowed(scratchView(buf, nread), own);
     this.sink.readableChanged();
-    this.rx.adopt();
-    if (this.rx.length < this.#limit()) return true;
+    if (rx.takeTransferred()) nextRead = Buffer.allocUnsafeSlow(SCRATCH.length);
+    else if (own && rx.borrowedLeft >= nread / 2) {
+      rx.keep();
+      nextRead = Buffer.allocUnsafeSlow(SCRATCH.length);
+    } else {
+      rx.adopt();
+      // Large reads go on in our own buffer (reused while readers copy it out); small ones in
+      // the scratch.
+      if (nread >= LARGE_READ)
+        nextRead = own ? (buf as Buffer) : Buffer.allocUnsafeSlow(SCRATCH.length);
+    }
+    if (rx.length < this.#limit()) return true;
     this.#paused = true;
     return false;
   }
@@ -483,6 +510,19 @@ const CLOSED = 16;
 
 /** Counts reads by any stream (wrapping int32): a stream's first copy after one is a reply. */
 let readEpoch = 0;
+
+/** A read of at least this many bytes makes a stream read into a buffer of its own next. */
+const LARGE_READ = 32 * 1024;
+
+/** The buffer the next read goes to, chosen by the read callback just before Node asks. */
+let nextRead: Buffer = SCRATCH;
+
+/** `onread`'s buffer function: the choice of the last read callback, once; then the scratch. */
+function nextReadBuffer(): Buffer {
+  const next = nextRead;
+  nextRead = SCRATCH;
+  return next;
+}
 
 /** Streams with staged copies, flushed by one tick callback for all of them. */
 const stagedFlushes = new EndOfTick<Stream>((stream) => Stream.flushStaged(stream));
