@@ -46,12 +46,23 @@ const caseArb: fc.Arbitrary<Case> = fc
     encoding: fc.constantFrom("utf-8", "latin-1", "ascii"),
     errors: fc.constantFrom("strict" as const, "replace" as const),
     newline: fc.constantFrom(null, "", "\n", "\r", "\r\n"),
-    tokens: fc.array(fc.nat(VALID.length + INVALID.length - 1), { maxLength: 30 }),
+    // Half the cases ASCII only (the tokens before "é"): text files then find lines in a
+    // decoded window, and a bare readline() takes them on its quick path.
+    tokens: fc.oneof(
+      fc.array(fc.nat(VALID.length + INVALID.length - 1), { maxLength: 30 }),
+      fc.array(fc.nat(4), { maxLength: 30 }),
+    ),
     chunks: fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 3 }),
     ops: fc.array(
-      fc.tuple(
-        fc.constantFrom("readline" as const, "read" as const, "readlines" as const),
-        fc.integer({ min: -1, max: 12 }),
+      fc.oneof(
+        { weight: 2, arbitrary: fc.constant<["readline", number]>(["readline", -1]) },
+        {
+          weight: 3,
+          arbitrary: fc.tuple(
+            fc.constantFrom("readline" as const, "read" as const, "readlines" as const),
+            fc.integer({ min: -1, max: 12 }),
+          ),
+        },
       ),
       { minLength: 1, maxLength: 8 },
     ),
@@ -89,7 +100,9 @@ async function sockitRun(c: Case): Promise<Outcome[]> {
     const out: Outcome[] = [];
     for (const [name, arg] of c.ops) {
       try {
-        const value: Buffer | string | (Buffer | string)[] = await f[name](arg);
+        // readline(-1) is readline(): call it bare, as most code does (its quick path).
+        const value: Buffer | string | (Buffer | string)[] =
+          name === "readline" && arg === -1 ? await f.readline() : await f[name](arg);
         out.push({ ok: Array.isArray(value) ? value.map(show) : show(value) });
       } catch (error) {
         out.push({ error: (error as Error).name });

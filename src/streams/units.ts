@@ -176,8 +176,24 @@ export class TextUnits implements Units<string> {
   }
 
   quickLine(rx: RecvBuffer): string | undefined {
-    const end = this.#windowLineEnd(rx, 0);
-    return end === undefined ? undefined : this.takeLine(rx, end, "readline");
+    // #windowLineEnd and takeLine in one, for `readline()`'s common case: the line and its "\n"
+    // in the window, no "\r" before it.
+    const text = this.#text;
+    const at = rx.consumed - this.#base;
+    if (at < 0 || at >= text.length || this.#ends === "cr" || this.#ends === "crlf")
+      return undefined;
+    const lf = text.indexOf("\n", at);
+    if (lf < 0) return undefined;
+    if (this.#ends === "any") {
+      if (this.#crFrom > at || this.#crAt < at) {
+        const cr = text.indexOf("\r", at);
+        this.#crAt = cr < 0 ? text.length : cr;
+        this.#crFrom = at;
+      }
+      if (this.#crAt < lf) return undefined;
+    }
+    rx.discard(lf + 1 - at);
+    return text.slice(at, lf + 1);
   }
 
   takeLine(rx: RecvBuffer, n: number, op: string): string {
