@@ -41,6 +41,9 @@ import { type Deadline, run, type WaitOptions } from "./policy.js";
 /** A descriptor being wrapped by `accept` (the constructor takes it instead of making one). */
 let adopting: Descriptor | undefined;
 
+/** The insides of a socket (for the synchronous flavour's helper thread, which runs this API). */
+export let descriptorOf: (sock: Socket) => Descriptor;
+
 /**
  * A socket with Python's blocking, non-blocking and timeout modes: TCP over IPv4 and IPv6, and
  * Unix stream sockets.
@@ -65,6 +68,10 @@ export class Socket {
       return;
     }
     this.#d = new Descriptor(checkFamily(family), checkType(type));
+  }
+
+  static {
+    descriptorOf = (sock) => sock.#d;
   }
 
   /** The socket object of a descriptor `accept` made. */
@@ -321,10 +328,13 @@ export class Socket {
   }
 }
 
-/** @internal The `Socket` of a descriptor made elsewhere (an adopted connection). */
-export function socketOf(descriptor: Descriptor): Socket {
+/**
+ * @internal The `Socket` of a descriptor made elsewhere (an adopted connection), or an object
+ * of a subclass `As` of `Socket` whose constructor calls `super()` without arguments.
+ */
+export function socketOf<S extends Socket = Socket>(descriptor: Descriptor, As?: new () => S): S {
   adopting = descriptor;
-  return new Socket();
+  return As === undefined ? (new Socket() as S) : new As();
 }
 
 /** Creates a socket (Python's `socket.socket`). */

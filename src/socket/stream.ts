@@ -49,6 +49,11 @@ export class Stream extends Transport implements SocketOwner {
   sndbuf = DEFAULT_SNDBUF;
   /** The connection attempt's state: a connected stream starts "open". */
   state: "connecting" | "open" | "failed" = "open";
+  /**
+   * Whether `close` ends the connection in order even with nothing queued: a TLS connection
+   * sends its close_notify so (see close()).
+   */
+  endOnClose = false;
   #label: string | undefined;
   #endpoint: Endpoint | undefined;
   /** The local IP address once known (see `local`). */
@@ -347,6 +352,29 @@ export class Stream extends Transport implements SocketOwner {
     return limit;
   }
 
+  /**
+   * Gives the `net.Socket` to a new owner that reads it another way (TLS takes a connection
+   * over so). This tick's staged copies are written first; what was received and not read comes
+   * back as `head`, for the new owner to read first, so nothing is lost. From then on this stream
+   * hears nothing of the socket, and its close() leaves the socket alone.
+   */
+  release(): { socket: net.Socket; head: Buffer } {
+    if (this.#staged !== null) this.#flushStaged();
+    const socket = this.socket;
+    socket.removeListener("error", Stream.#onError);
+    socket.removeListener("drain", Stream.#onDrain);
+    socket.removeListener("end", Stream.#onEnd);
+    socket.removeListener("close", Stream.#onClose);
+    socket.removeListener("connect", Stream.#onConnect);
+    socket.removeListener("data", Stream.#onDataShared);
+    // Reads that still reach this stream (none should: the new owner reads the handle) are
+    // dropped, and Node's destroy no longer asks it anything.
+    this.#flags |= READ_SHUT | EOF | WRITE_SHUT | CLOSED;
+    const head = this.rx.read(this.rx.length);
+    this.#paused = false;
+    return { socket, head };
+  }
+
   /** Starts reading from the kernel again if the buffer has room (after a read consumed). */
   refill(): void {
     if (this.#paused && this.rx.length < this.#limit() && !this.socket.destroyed) {
@@ -489,7 +517,9 @@ export class Stream extends Transport implements SocketOwner {
       }
       return;
     }
-    if (this.state !== "open" || socket.writableLength === 0) {
+    // An orderly end also sends what a layer above TCP ends with (TLS: close_notify).
+    const orderly = socket.writableLength > 0 || (this.endOnClose && !socket.writableFinished);
+    if (this.state !== "open" || !orderly) {
       socket.destroy();
       return;
     }

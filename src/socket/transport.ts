@@ -15,7 +15,12 @@
  * The transports: `Stream` (a TCP or Unix connection, connecting or connected), `Listener`.
  */
 
-import { codeOf, fromNodeError, type SocketError } from "../core/errors.js";
+import {
+  codeOf,
+  fromNodeError,
+  type SocketError,
+  type SocketErrorOptions,
+} from "../core/errors.js";
 
 /** Who hears that a direction may have become ready (the socket's descriptor). */
 export interface TransportSink {
@@ -30,6 +35,8 @@ export const NO_SINK: TransportSink = { readableChanged() {}, writableChanged() 
 export interface PendingError {
   readonly code: string;
   readonly cause: unknown;
+  /** Makes the error to raise where the errno table does not fit (TLS errors). */
+  readonly raise?: ((options: SocketErrorOptions) => SocketError) | undefined;
 }
 
 /** What every transport offers; see the module comment. */
@@ -71,7 +78,8 @@ export abstract class Transport {
   takeError(op: string): SocketError {
     const pending = this.pending!;
     this.pending = null;
-    return fromNodeError(pending.cause, { op, address: this.label });
+    const options = { op, address: this.label };
+    return pending.raise?.(options) ?? fromNodeError(pending.cause, options);
   }
 
   /** The pending error's errno name, cleared without raising it (`SO_ERROR`). */
