@@ -1,0 +1,145 @@
+/**
+ * TLS errors as Python's `ssl` module raises them, and the one function that turns what
+ * `node:tls` reports (OpenSSL errors, certificate verification results, host name checks) into
+ * them.
+ *
+ * Python's fields: `library` is OpenSSL's short library name (`"SSL"`, `"X509"`, `"PEM"`),
+ * `reason` its reason mnemonic (`"CERTIFICATE_VERIFY_FAILED"`, `"WRONG_VERSION_NUMBER"`); `code`
+ * and `errno` are Python's `errno` of an SSLError, the `SSL_ERROR_*` name and number.
+ *
+ * @module
+ */
+
+import { SocketError, type SocketErrorOptions } from "../core/errors.js";
+import { verifyCodeOf } from "./verify-codes.js";
+
+/** Python's `SSL_ERROR_*` numbers (an SSLError's `errno`). */
+const SSL_ERRNO = { SSL_ERROR_SSL: 1, SSL_ERROR_EOF: 8 } as const;
+
+/** OpenSSL's library names as Node.js reports them → the short names Python reports. */
+const LIBRARIES: Readonly<Record<string, string>> = {
+  "SSL routines": "SSL",
+  "x509 certificate routines": "X509",
+  "X509 certificate routines": "X509",
+  "PEM routines": "PEM",
+  "asn1 encoding routines": "ASN1",
+  "DECODER routines": "DECODER",
+  "Provider routines": "PROV",
+  "digital envelope routines": "EVP",
+  "rsa routines": "RSA",
+  "elliptic curve routines": "EC",
+  "BIO routines": "BIO",
+  "system library": "SYS",
+};
+
+/** What an SSLError knows besides a socket error's fields. */
+export interface SSLErrorOptions extends SocketErrorOptions {
+  /** OpenSSL's short library name, e.g. `"SSL"`, or null. */
+  library?: string | null | undefined;
+}
+
+/**
+ * Python's `ssl.SSLError`: the TLS layer failed (a handshake the peer refused, a certificate or
+ * key that OpenSSL rejects). `reason` is OpenSSL's mnemonic, e.g. `"WRONG_VERSION_NUMBER"`;
+ * `code` is `"SSL_ERROR_SSL"` (errno 1).
+ */
+export class SSLError extends SocketError {
+  /** OpenSSL's short library name, e.g. `"SSL"`, `"X509"`, `"PEM"`, or null. */
+  readonly library: string | null;
+  /** OpenSSL's reason mnemonic, e.g. `"CERTIFICATE_VERIFY_FAILED"`. */
+  declare readonly reason: string;
+  declare readonly errno: number;
+
+  constructor(
+    reason: string,
+    text: string,
+    options: SSLErrorOptions = {},
+    code: keyof typeof SSL_ERRNO = "SSL_ERROR_SSL",
+  ) {
+    const library = options.library ?? null;
+    super(code, options, `[${library ?? "SSL"}: ${reason}] ${text}`);
+    Object.defineProperty(this, "reason", { value: reason, enumerable: true });
+    Object.defineProperty(this, "errno", { value: SSL_ERRNO[code], enumerable: true });
+    this.library = library;
+  }
+}
+
+/**
+ * Python's `ssl.SSLCertVerificationError`: the peer's certificate is untrusted, expired, not
+ * yet valid or for another name. `verifyCode` is OpenSSL's `X509_V_ERR_*` number (e.g. 10 for
+ * an expired certificate, 62 for a host name mismatch), `verifyMessage` its text.
+ */
+export class SSLCertVerificationError extends SSLError {
+  /** OpenSSL's verification result, an `X509_V_ERR_*` number. */
+  readonly verifyCode: number;
+  /** What the verification result means, in OpenSSL's (and Python's) words. */
+  readonly verifyMessage: string;
+
+  constructor(verifyCode: number, verifyMessage: string, options: SocketErrorOptions = {}) {
+    super("CERTIFICATE_VERIFY_FAILED", `certificate verify failed: ${verifyMessage}`, {
+      ...options,
+      library: "SSL",
+    });
+    this.verifyCode = verifyCode;
+    this.verifyMessage = verifyMessage;
+  }
+}
+
+/**
+ * Python's `ssl.SSLEOFError`: the connection ended in the middle of the TLS handshake (`code`
+ * `"SSL_ERROR_EOF"`, errno 8).
+ */
+export class SSLEOFError extends SSLError {
+  constructor(options: SocketErrorOptions = {}) {
+    super(
+      "UNEXPECTED_EOF_WHILE_READING",
+      "EOF occurred in violation of protocol",
+      { ...options, library: "SSL" },
+      "SSL_ERROR_EOF",
+    );
+  }
+}
+
+/** Where a TLS error happened, and the host name the certificate was checked against. */
+export interface TlsErrorContext extends SocketErrorOptions {
+  hostname?: string | null | undefined;
+}
+
+/**
+ * The SSLError for an error `node:tls` reported, or undefined when it is not a TLS error (a
+ * reset, a broken pipe: those stay socket errors).
+ */
+export function toSSLError(error: unknown, context: TlsErrorContext): SSLError | undefined {
+  if (error instanceof SSLError) return error;
+  if (!(error instanceof Error)) return undefined;
+  const { code, library, reason } = error as Error & {
+    code?: unknown;
+    library?: unknown;
+    reason?: unknown;
+  };
+  if (typeof code !== "string") return undefined;
+  const options = { op: context.op, address: context.address, cause: error };
+  if (code === "ERR_TLS_CERT_ALTNAME_INVALID") {
+    const host = context.hostname ?? String((error as { host?: unknown }).host ?? "");
+    const ip = /^[\d.]+$|:/.test(host);
+    return new SSLCertVerificationError(
+      ip ? 64 : 62,
+      `${ip ? "IP address" : "Hostname"} mismatch, certificate is not valid for '${host}'.`,
+      options,
+    );
+  }
+  const verifyCode = verifyCodeOf(code);
+  if (verifyCode !== undefined) {
+    return new SSLCertVerificationError(verifyCode, error.message, options);
+  }
+  const isOpenSSL = code.startsWith("ERR_SSL_") || code.startsWith("ERR_OSSL_");
+  if (!isOpenSSL && !code.startsWith("ERR_TLS_")) return undefined;
+  const mnemonic =
+    typeof reason === "string" && reason !== ""
+      ? reason.toUpperCase().replace(/[\s-]+/g, "_")
+      : code.replace(/^ERR_(SSL|OSSL|TLS)_/, "");
+  const text = typeof reason === "string" && reason !== "" ? reason : error.message;
+  const lib =
+    typeof library === "string" ? (LIBRARIES[library] ?? library) : isOpenSSL ? "SSL" : null;
+  return new SSLError(mnemonic, text, { ...options, library: lib });
+}
