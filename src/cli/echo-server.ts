@@ -1,29 +1,54 @@
 /** `sockit echo-server`: echoes every connection, blocking-style or from one selector loop. */
 
-import { createServer, DefaultSelector, EVENT_READ, type Socket, SocketError } from "../index.js";
+import { readFileSync } from "node:fs";
+import {
+  createDefaultContext,
+  createServer,
+  DefaultSelector,
+  EVENT_READ,
+  type Socket,
+  SocketError,
+  type SSLContext,
+} from "../index.js";
 import { showAddress } from "./terminal.js";
 
 /** Help text of `sockit echo-server`. */
 export const ECHO_SERVER_USAGE = `usage: sockit echo-server [--host 127.0.0.1] [--port N] [--mode blocking|selectors]
+                          [--tls --cert FILE --key FILE]
 
 Listens (127.0.0.1 and a free port unless told otherwise), prints the address, and echoes
-every connection until Ctrl-C or SIGTERM.`;
+every connection until Ctrl-C or SIGTERM. With --tls every connection runs TLS with the
+certificate chain and key of the PEM files --cert and --key.`;
+
+/** Seconds an accepted connection has to finish its TLS handshake. */
+const HANDSHAKE_TIMEOUT = 30;
 
 /** Runs the server until a signal; resolves to the exit status. */
 export async function echoServer(options: {
   host: string;
   port: number;
   mode: string;
+  tls?: { cert: string; key: string } | undefined;
 }): Promise<number> {
+  // Read and checked before listening: a wrong file or key fails the command at once.
+  const tls =
+    options.tls === undefined
+      ? undefined
+      : createDefaultContext({
+          cert: readFileSync(options.tls.cert),
+          key: readFileSync(options.tls.key),
+        });
   const server = await createServer([options.host, options.port]);
-  console.log(`listening on ${showAddress(server.getsockname())} (${options.mode})`);
+  console.log(
+    `listening on ${showAddress(server.getsockname())} (${options.mode}${tls === undefined ? "" : ", TLS"})`,
+  );
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
-    if (options.mode === "selectors") await serveWithSelector(server, stop.signal);
-    else await serveBlocking(server, stop.signal);
+    if (options.mode === "selectors") await serveWithSelector(server, stop.signal, tls);
+    else await serveBlocking(server, stop.signal, tls);
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
@@ -33,7 +58,11 @@ export async function echoServer(options: {
   return 0;
 }
 
-async function serveBlocking(server: Socket, signal: AbortSignal): Promise<void> {
+async function serveBlocking(
+  server: Socket,
+  signal: AbortSignal,
+  tls: SSLContext | undefined,
+): Promise<void> {
   const connections = new Set<Socket>();
   signal.addEventListener("abort", () => {
     for (const conn of connections) conn.close();
@@ -47,26 +76,40 @@ async function serveBlocking(server: Socket, signal: AbortSignal): Promise<void>
       throw error;
     }
     connections.add(conn);
-    void echo(conn).finally(() => {
+    void echo(conn, tls, connections).finally(() => {
       connections.delete(conn);
       conn.close();
     });
   }
 }
 
-async function echo(conn: Socket): Promise<void> {
+/** Echoes `plain` (over TLS with `tls`) until the end; `open` holds it while it runs. */
+async function echo(plain: Socket, tls: SSLContext | undefined, open: Set<Socket>): Promise<void> {
+  let conn = plain;
   try {
+    if (tls !== undefined) {
+      conn = await tls.wrapSocket(plain, { server: true, timeout: HANDSHAKE_TIMEOUT });
+      open.add(conn);
+    }
     for (;;) {
       const data = await conn.recv(65536);
       if (data.length === 0) return;
       await conn.sendAll(data);
     }
   } catch (error) {
+    // A peer that resets, or fails the handshake, ends its connection only.
     if (!(error instanceof SocketError)) throw error;
+  } finally {
+    open.delete(conn);
+    conn.close();
   }
 }
 
-async function serveWithSelector(server: Socket, signal: AbortSignal): Promise<void> {
+async function serveWithSelector(
+  server: Socket,
+  signal: AbortSignal,
+  tls: SSLContext | undefined,
+): Promise<void> {
   using selector = new DefaultSelector();
   server.setBlocking(false);
   selector.register(server, EVENT_READ);
@@ -81,8 +124,13 @@ async function serveWithSelector(server: Socket, signal: AbortSignal): Promise<v
     for (const [key] of ready) {
       const sock = key.fileobj;
       if (sock === server) {
-        const [conn] = await server.accept();
+        let [conn] = await server.accept();
         conn.setBlocking(false);
+        // The handshake goes on by itself: the socket becomes readable once data is decrypted
+        // (or the handshake failed, which the next recv raises).
+        if (tls !== undefined) {
+          conn = await tls.wrapSocket(conn, { server: true, doHandshakeOnConnect: false });
+        }
         selector.register(conn, EVENT_READ);
         continue;
       }

@@ -20,8 +20,8 @@ Python's socket, selectors and struct model for TypeScript, live on your machine
 
 Commands:
   demo [NAME]       play PyMOTW's socket scenarios (blocking, non-blocking, timeouts, deadlock, binary)
-  echo-server       echo every connection (--host, --port, --mode blocking|selectors)
-  connect HOST PORT like netcat: stdin to the socket, the socket to stdout
+  echo-server       echo every connection (--host, --port, --mode blocking|selectors, --tls)
+  connect HOST PORT like netcat: stdin to the socket, the socket to stdout (--tls)
   bench             run the benchmarks and print the results table
 
 Options:
@@ -87,6 +87,9 @@ async function main(argv: string[]): Promise<number> {
             host: { type: "string", default: "127.0.0.1" },
             port: { type: "string", default: "0" },
             mode: { type: "string", default: "blocking" },
+            tls: { type: "boolean" },
+            cert: { type: "string" },
+            key: { type: "string" },
           },
         }),
       );
@@ -97,7 +100,16 @@ async function main(argv: string[]): Promise<number> {
       if (values.mode !== "blocking" && values.mode !== "selectors") {
         throw new UsageError("--mode must be blocking or selectors");
       }
-      return echoServer({ host: String(values.host), port, mode: values.mode });
+      let tls: { cert: string; key: string } | undefined;
+      if (values.tls === true) {
+        if (values.cert === undefined || values.key === undefined) {
+          throw new UsageError("--tls needs --cert FILE and --key FILE");
+        }
+        tls = { cert: values.cert, key: values.key };
+      } else if (values.cert !== undefined || values.key !== undefined) {
+        throw new UsageError("--cert and --key go with --tls");
+      }
+      return echoServer({ host: String(values.host), port, mode: values.mode, tls });
     }
     case "connect": {
       const { values, positionals } = guard(() =>
@@ -109,9 +121,18 @@ async function main(argv: string[]): Promise<number> {
             timeout: { type: "string" },
             nonblocking: { type: "boolean" },
             unix: { type: "string" },
+            tls: { type: "boolean" },
+            cafile: { type: "string" },
+            insecure: { type: "boolean" },
           },
         }),
       );
+      if (values.tls !== true && (values.cafile !== undefined || values.insecure === true)) {
+        throw new UsageError("--cafile and --insecure go with --tls");
+      }
+      if (values.tls === true && values.unix !== undefined) {
+        throw new UsageError("--tls needs HOST PORT, not --unix");
+      }
       if (values.help) return help(CONNECT_USAGE);
       const timeout = values.timeout === undefined ? null : number(values.timeout, "--timeout", 0);
       let target: { host: string; port: number } | { path: string };
@@ -128,7 +149,11 @@ async function main(argv: string[]): Promise<number> {
           throw new UsageError("PORT must be 1-65535");
         target = { host, port };
       }
-      return connect({ target, timeout, nonblocking: values.nonblocking === true });
+      const tls =
+        values.tls === true
+          ? { cafile: values.cafile, insecure: values.insecure === true }
+          : undefined;
+      return connect({ target, timeout, nonblocking: values.nonblocking === true, tls });
     }
     case "bench": {
       const passOn = rest.filter((a) => a !== "--help" && a !== "-h");

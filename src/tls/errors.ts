@@ -49,6 +49,8 @@ export class SSLError extends SocketError {
   /** OpenSSL's reason mnemonic, e.g. `"CERTIFICATE_VERIFY_FAILED"`. */
   declare readonly reason: string;
   declare readonly errno: number;
+  /** What went wrong, as Python's `strerror`: `"[SSL: REASON] text"`. */
+  readonly strerror: string;
 
   constructor(
     reason: string,
@@ -57,10 +59,12 @@ export class SSLError extends SocketError {
     code: keyof typeof SSL_ERRNO = "SSL_ERROR_SSL",
   ) {
     const library = options.library ?? null;
-    super(code, options, `[${library ?? "SSL"}: ${reason}] ${text}`);
+    const strerror = `[${library ?? "SSL"}: ${reason}] ${text}`;
+    super(code, options, strerror);
     Object.defineProperty(this, "reason", { value: reason, enumerable: true });
     Object.defineProperty(this, "errno", { value: SSL_ERRNO[code], enumerable: true });
     this.library = library;
+    this.strerror = strerror;
   }
 }
 
