@@ -119,8 +119,42 @@ export class PollDesc {
     return deadlines === undefined ? null : deadlines[direction];
   }
 
+  /** Sets the timeout in seconds: `null` blocks, `0` is non-blocking, `s > 0` waits up to `s`. */
+  setTimeout(timeout: unknown): void {
+    this.timeout = checkTimeout(timeout, "setTimeout(): timeout");
+  }
+
+  getTimeout(): number | null {
+    return this.timeout;
+  }
+
+  /** `true` is `setTimeout(null)`, `false` is `setTimeout(0)`; 0 and 1 as Python takes them. */
+  setBlocking(flag: unknown): void {
+    if (typeof flag !== "boolean" && flag !== 0 && flag !== 1) {
+      throw new TypeError(`setBlocking(): flag must be a boolean (or 0/1), got ${describe(flag)}`);
+    }
+    this.timeout = flag ? null : 0;
+  }
+
+  getBlocking(): boolean {
+    return this.timeout !== 0;
+  }
+
+  setDeadline(at: unknown): void {
+    this.setDirectionDeadline("read", at, "setDeadline()");
+    this.setDirectionDeadline("write", at, "setDeadline()");
+  }
+
+  setReadDeadline(at: unknown): void {
+    this.setDirectionDeadline("read", at, "setReadDeadline()");
+  }
+
+  setWriteDeadline(at: unknown): void {
+    this.setDirectionDeadline("write", at, "setWriteDeadline()");
+  }
+
   /** Sets a direction's deadline (a `Date`, epoch ms or `null`); calls waiting see it at once. */
-  setDeadline(direction: Direction, at: unknown, where: string): void {
+  setDirectionDeadline(direction: Direction, at: unknown, where: string): void {
     let epoch: number | null;
     if (at === null) epoch = null;
     else if (at instanceof Date) epoch = at.getTime();
@@ -173,16 +207,25 @@ export function tryOnce<T extends PollDesc, P, R>(
   timeout: number | null,
   signal: AbortSignal | undefined,
 ): R | typeof NOT_READY {
-  if (target.closed) throw closedError(op.name, target);
-  if (signal?.aborted) throw signal.reason;
-  const deadline = target.deadline(op.direction);
-  if (deadline !== null && deadline <= now()) throw timeoutError(op.name, target);
+  startChecks(target, op, signal);
   const result = op.attempt(target, arg);
   if (result !== NOT_READY || timeout !== 0) return result;
   throw new BlockingIOError(op.notReadyCode?.(arg) ?? "EAGAIN", {
     op: op.name,
     address: target.describe(),
   });
+}
+
+/** The checks at the start of a call, in this order: closed, aborted, passed deadline. */
+export function startChecks<T extends PollDesc>(
+  target: T,
+  op: Operation<T, never, unknown, unknown>,
+  signal: AbortSignal | undefined,
+): void {
+  if (target.closed) throw closedError(op.name, target);
+  if (signal?.aborted) throw signal.reason;
+  const deadline = target.deadline(op.direction);
+  if (deadline !== null && deadline <= now()) throw timeoutError(op.name, target);
 }
 
 /** The call's timeout in seconds: its own `timeout` option, else the socket's. */

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { checkTimeout, describe } from "../core/checks.js";
+import { describe } from "../core/checks.js";
 import { AF_INET, AF_INET6, AF_UNIX, SOCK_STREAM } from "../core/constants.js";
 import { AddressInfoError, errnoOf, SocketError, TimeoutError } from "../core/errors.js";
 import type { Address, AddressInput } from "../net/address.js";
@@ -28,6 +28,7 @@ import {
   type RecvUntilOptions,
   SEND,
   SEND_ALL,
+  type SocketCore,
 } from "./operations.js";
 import { type Deadline, run, type WaitOptions } from "./policy.js";
 
@@ -61,8 +62,9 @@ export class Socket {
   }
 
   /** The socket object of a descriptor `accept` made. */
-  static #adopt(descriptor: Descriptor): Socket {
-    adopting = descriptor;
+  static #adopt(descriptor: SocketCore): Socket {
+    // The async flavour's accept makes async descriptors.
+    adopting = descriptor as Descriptor;
     return new Socket();
   }
 
@@ -90,41 +92,37 @@ export class Socket {
 
   /** Sets the timeout in seconds: `null` blocks, `0` is non-blocking, `s > 0` waits up to `s`. */
   setTimeout(timeout: number | null): void {
-    this.#d.timeout = checkTimeout(timeout, "setTimeout(): timeout");
+    this.#d.setTimeout(timeout);
   }
 
   /** The timeout in seconds, or `null` when blocking. */
   getTimeout(): number | null {
-    return this.#d.timeout;
+    return this.#d.getTimeout();
   }
 
   /** `setBlocking(true)` is `setTimeout(null)`; `setBlocking(false)` is `setTimeout(0)`. */
   setBlocking(flag: boolean): void {
-    if (typeof flag !== "boolean" && flag !== 0 && flag !== 1) {
-      throw new TypeError(`setBlocking(): flag must be a boolean (or 0/1), got ${describe(flag)}`);
-    }
-    this.#d.timeout = flag ? null : 0;
+    this.#d.setBlocking(flag);
   }
 
   /** False only in non-blocking mode (timeout `0`). */
   getBlocking(): boolean {
-    return this.#d.timeout !== 0;
+    return this.#d.getBlocking();
   }
 
   /** Sets the read and write deadlines (Go's `SetDeadline`); it also hits calls already waiting. */
   setDeadline(at: Deadline): void {
-    this.#d.setDeadline("read", at, "setDeadline()");
-    this.#d.setDeadline("write", at, "setDeadline()");
+    this.#d.setDeadline(at);
   }
 
   /** Sets the deadline of receiving calls (`recv*`, `accept`). */
   setReadDeadline(at: Deadline): void {
-    this.#d.setDeadline("read", at, "setReadDeadline()");
+    this.#d.setReadDeadline(at);
   }
 
   /** Sets the deadline of sending calls (`send*`, `connect`). */
   setWriteDeadline(at: Deadline): void {
-    this.#d.setDeadline("write", at, "setWriteDeadline()");
+    this.#d.setWriteDeadline(at);
   }
 
   // --- connecting and listening --------------------------------------------------------------
@@ -271,7 +269,8 @@ export function socket(family: number = AF_INET, type: number = SOCK_STREAM): So
   return new Socket(family, type);
 }
 
-function checkFamily(family: unknown): number {
+/** A socket family the library supports, or the error Python raises. */
+export function checkFamily(family: unknown): number {
   if (family === AF_INET || family === AF_INET6 || family === AF_UNIX) return family;
   if (typeof family !== "number" || !Number.isInteger(family)) {
     throw new TypeError(
@@ -281,7 +280,8 @@ function checkFamily(family: unknown): number {
   throw new SocketError("EAFNOSUPPORT", { op: "socket" }, `unsupported address family ${family}`);
 }
 
-function checkType(type: unknown): number {
+/** A socket type the library supports, or the error Python raises. */
+export function checkType(type: unknown): number {
   if (type === SOCK_STREAM) return type;
   if (typeof type !== "number" || !Number.isInteger(type)) {
     throw new TypeError(`socket(): type must be SOCK_STREAM, got ${describe(type)}`);
@@ -293,8 +293,29 @@ function checkType(type: unknown): number {
   );
 }
 
+/**
+ * The calls of `Socket` that never wait, each the descriptor's method of the same name (the
+ * synchronous flavour builds its `Socket` from this list and the operations table).
+ */
+export const IMMEDIATE_CALLS = [
+  "setTimeout",
+  "getTimeout",
+  "setBlocking",
+  "getBlocking",
+  "setDeadline",
+  "setReadDeadline",
+  "setWriteDeadline",
+  "shutdown",
+  "close",
+  "getsockname",
+  "getpeername",
+  "fileno",
+  "setsockopt",
+  "getsockopt",
+] as const;
+
 /** `connectEx`'s answer for a failed connect: its errno (a timeout is EAGAIN, as in CPython). */
-function connectErrno(error: unknown): number {
+export function connectErrno(error: unknown): number {
   if (error instanceof AddressInfoError || !(error instanceof SocketError)) throw error;
   if (error instanceof TimeoutError) return errnoOf("EAGAIN")!;
   return error.errno ?? errnoOf("EIO")!;

@@ -21,17 +21,16 @@ import {
   setOwner,
   setWriteHighWaterMark,
 } from "./node-internals.js";
+import type { NOT_READY } from "./policy.js";
 import { RecvBuffer } from "./recv-buffer.js";
 import { SCRATCH, scratchView } from "./scratch.js";
-import { Transport, type TransportSink } from "./transport.js";
+import * as calls from "./stream-calls.js";
+import { type ByteStream, type SendAllState, Transport, type TransportSink } from "./transport.js";
 
 /** Default library receive buffer, bytes (SO_RCVBUF). */
 export const DEFAULT_RCVBUF = 128 * 1024;
 /** Default library send buffer, bytes (SO_SNDBUF). */
 export const DEFAULT_SNDBUF = 128 * 1024;
-
-/** `sendAll` copies data up to this size (and resolves at once) instead of lending it. */
-export const SMALL_WRITE = 16 * 1024;
 
 /** An IP address and port. */
 export interface LocalName {
@@ -40,7 +39,7 @@ export interface LocalName {
 }
 
 /** A connection, connecting or connected; see the module comment. */
-export class Stream extends Transport implements SocketOwner {
+export class Stream extends Transport implements SocketOwner, ByteStream, calls.Stream {
   readonly kind = "stream";
   readonly socket: net.Socket;
   readonly rx = new RecvBuffer();
@@ -396,6 +395,41 @@ export class Stream extends Transport implements SocketOwner {
     this.#stagedBytes = 0;
     if (this.socket.destroyed) return;
     this.write(Array.isArray(staged) ? Buffer.concat(staged, bytes) : staged);
+  }
+
+  // --- the calls tried on it (stream-calls.ts) -----------------------------------------------
+
+  recv(n: number, peek: boolean, op: string): Buffer | typeof NOT_READY {
+    return calls.recv(this, n, peek, op);
+  }
+
+  recvInto(target: Uint8Array, n: number, op: string): number | typeof NOT_READY {
+    return calls.recvInto(this, target, n, op);
+  }
+
+  recvExactly(n: number, op: string): Buffer | typeof NOT_READY {
+    return calls.recvExactly(this, n, op);
+  }
+
+  recvUntil(
+    delimiter: Uint8Array,
+    maxBytes: number,
+    scan: { next: number },
+    op: string,
+  ): Buffer | typeof NOT_READY {
+    return calls.recvUntil(this, delimiter, maxBytes, scan, op);
+  }
+
+  send(data: Uint8Array, op: string): number | typeof NOT_READY {
+    return calls.send(this, data, op);
+  }
+
+  sendAll(state: SendAllState, op: string): undefined | typeof NOT_READY {
+    return calls.sendAll(this, state, op);
+  }
+
+  sendSmall(data: Uint8Array): boolean {
+    return calls.sendSmall(this, data);
   }
 
   /** SHUT_RD: reads now see end of stream; later data is dropped. */
