@@ -88,3 +88,52 @@ export class OwnSocket extends net.Socket {
     super._destroy(error, callback);
   }
 }
+
+/** A handle's calls that the readiness probe and blocking mode use (Node.js only). */
+interface ProbeHandle {
+  fd?: number;
+  useUserBuffer?(buffer: Uint8Array): void;
+  onread?: unknown;
+  readStart?(): number;
+  readStop?(): number;
+  setBlocking?(blocking: boolean): number;
+}
+
+/** Whether {@link readinessProbe} works on `socket` (Node.js; not Bun or Deno). */
+export function canProbe(socket: net.Socket): boolean {
+  const handle = (socket as unknown as { _handle?: ProbeHandle })._handle;
+  return (
+    ONREAD_HOOKS &&
+    typeof handle?.useUserBuffer === "function" &&
+    typeof handle.readStart === "function" &&
+    typeof handle.readStop === "function"
+  );
+}
+
+/** The zero-length buffer probes read into: kept referenced, as native code holds its address. */
+const PROBE_BUFFER = Buffer.alloc(0);
+
+/**
+ * Turns a paused socket's handle into a readiness probe: after `arm()`, `ready()` is called once
+ * when the descriptor becomes readable (data, end of stream, an error), WITHOUT reading: libuv
+ * offers the zero-length buffer, gets no room, and reports that instead of calling read(2). So
+ * another reader of the descriptor loses nothing. Undefined where the runtime has no such hook.
+ */
+export function readinessProbe(socket: net.Socket, ready: () => void): { arm(): void } | undefined {
+  if (!canProbe(socket)) return undefined;
+  const handle = (socket as unknown as { _handle: Required<ProbeHandle> })._handle;
+  handle.useUserBuffer(PROBE_BUFFER);
+  handle.onread = (): undefined => {
+    handle.readStop();
+    ready();
+    return undefined; // anything else would be taken as the next buffer to read into
+  };
+  return { arm: () => void handle.readStart() };
+}
+
+/** Puts a socket's descriptor in blocking mode or back; false where the runtime cannot. */
+export function setDescriptorBlocking(socket: net.Socket, blocking: boolean): boolean {
+  const handle = (socket as unknown as { _handle?: ProbeHandle })._handle;
+  if (typeof handle?.setBlocking !== "function") return false;
+  return handle.setBlocking(blocking) === 0;
+}

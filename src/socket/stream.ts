@@ -13,10 +13,12 @@ import type * as net from "node:net";
 import { type Endpoint, formatAddress } from "../net/address.js";
 import { EndOfTick } from "./end-of-tick.js";
 import {
+  canProbe,
   descriptorOf,
   ONREAD_HOOKS,
   OwnSocket,
   ownerOf,
+  readinessProbe,
   type SocketOwner,
   setOwner,
   setWriteHighWaterMark,
@@ -295,8 +297,38 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
     return limit;
   }
 
+  /**
+   * Hands the connection's data to another reader and writer of its descriptor (a synchronous
+   * socket's thread): stops reading from the kernel for good, returns the descriptor and what
+   * was buffered, and from then on learns of readability through a probe that reads nothing
+   * (see node-internals.ts): `arm()` asks for one report, and `readable` stays true from the
+   * report until the next `arm()`. Undefined where the runtime offers no descriptor or probe.
+   */
+  handOver(): { fd: number; leftover: Buffer; arm: () => void } | undefined {
+    const fd = this.fileno();
+    if (fd < 0 || this.state !== "open" || this.socket.destroyed || !canProbe(this.socket)) {
+      return undefined;
+    }
+    this.#flags |= PAUSED | HANDED_OVER;
+    this.socket.pause();
+    const probe = readinessProbe(this.socket, () => {
+      this.#flags |= PROBED;
+      this.sink.readableChanged();
+    })!;
+    const leftover = this.rx.read(this.rx.length);
+    return {
+      fd,
+      leftover,
+      arm: () => {
+        this.#flags &= ~PROBED;
+        probe.arm();
+      },
+    };
+  }
+
   /** Starts reading from the kernel again if the buffer has room (after a read consumed). */
   refill(): void {
+    if ((this.#flags & HANDED_OVER) !== 0) return;
     if (this.#paused && this.rx.length < this.#limit() && !this.socket.destroyed) {
       this.#paused = false;
       this.socket.resume();
@@ -320,9 +352,9 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
     return descriptorOf(this.socket);
   }
 
-  /** Ready for reading: data, end of stream or an error. */
+  /** Ready for reading: data, end of stream or an error (or, handed over, the probe said so). */
   get readable(): boolean {
-    return this.rx.length > 0 || this.eof || this.pending !== null;
+    return this.rx.length > 0 || this.eof || this.pending !== null || (this.#flags & PROBED) !== 0;
   }
 
   /** Ready for writing: room in the send buffer, or an error to report. */
@@ -453,7 +485,8 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
    * 0) or data we received was never read: then the connection is reset and the queue dropped.
    */
   close(reset: boolean): void {
-    const unread = this.rx.length > 0 || this.#paused;
+    // A stream handed over is paused for good, not full: whoever reads it owns what is unread.
+    const unread = this.rx.length > 0 || (this.#paused && (this.#flags & HANDED_OVER) === 0);
     this.#flags |= READ_SHUT | CLOSED;
     this.rx.clear();
     const socket = this.socket;
@@ -490,6 +523,10 @@ const PAUSED = 4;
 const READ_SHUT = 8;
 /** close() was called: nobody can ask for the names any more. */
 const CLOSED = 16;
+/** handOver() was called: reading belongs to someone else. */
+const HANDED_OVER = 32;
+/** Handed over, and the probe reported the descriptor readable since it was last armed. */
+const PROBED = 64;
 
 /** Counts reads by any stream (wrapping int32): a stream's first copy after one is a reply. */
 let readEpoch = 0;
