@@ -208,6 +208,16 @@ export function tryOnce<T extends PollDesc, P, R>(
   signal: AbortSignal | undefined,
 ): R | typeof NOT_READY {
   startChecks(target, op, signal);
+  return attemptOnce(target, op, arg, timeout);
+}
+
+/** One try once the start checks passed: the result, NOT_READY, or a non-blocking miss. */
+function attemptOnce<T extends PollDesc, P, R>(
+  target: T,
+  op: Operation<T, never, P, R>,
+  arg: P,
+  timeout: number | null,
+): R | typeof NOT_READY {
   const result = op.attempt(target, arg);
   if (result !== NOT_READY || timeout !== 0) return result;
   throw new BlockingIOError(op.notReadyCode?.(arg) ?? "EAGAIN", {
@@ -279,6 +289,60 @@ export function run<T extends PollDesc, Args extends unknown[], P, R>(
 
 /** The promise of a call that `quick` finished. */
 const DONE: Promise<undefined> = Promise.resolve(undefined);
+
+/** What the synchronous flavour's targets add to PollDesc: waiting on the calling thread. */
+export interface BlockingTarget extends PollDesc {
+  /**
+   * Where this call waits: in the kernel (`true`: blocking I/O, for a blocking call without a
+   * deadline) or in {@link BlockingTarget.waitReady} between tries.
+   */
+  waitInKernel(yes: boolean): void;
+  /** Sleeps until `direction` may have become ready, or until `until` (monotonic ms). */
+  waitReady(direction: Direction, until: number): void;
+}
+
+/**
+ * Runs `op` with `args` under the socket's mode and blocks the calling thread until it is done:
+ * the same checks, try and mode decision as {@link run}, then a loop of waits and tries on this
+ * thread. A call that would wait for ever with no deadline waits in the kernel instead, as a
+ * blocking Python socket does.
+ */
+export function runSync<T extends BlockingTarget, Args extends unknown[], P, R>(
+  target: T,
+  op: Operation<T, Args, P, R>,
+  ...args: Args
+): R {
+  if (op.quick?.(target, ...args) === true) return undefined as R;
+  const arg = op.prepare(target, ...args);
+  const call = op as Operation<T, never, P, R>;
+  let waited = false;
+  try {
+    const options = checkWaitOptions(op.options(...args), op.name);
+    const timeout = callTimeout(target, call, options);
+    startChecks(target, call, options?.signal);
+    target.waitInKernel(timeout === null && target.deadline(op.direction) === null);
+    let result = attemptOnce(target, call, arg, timeout);
+    if (result !== NOT_READY) return result;
+    waited = true;
+    const timeoutAt = timeout === null ? null : now() + timeout * 1000;
+    for (;;) {
+      const until = expiresAt(target, op.direction, timeoutAt);
+      if (until <= now()) {
+        op.gaveUp?.(target, arg);
+        throw timeoutError(op.name, target);
+      }
+      target.waitReady(op.direction, until);
+      if (target.closed) throw closedError(op.name, target);
+      result = op.attempt(target, arg);
+      if (result !== NOT_READY) return result;
+    }
+  } catch (error) {
+    op.failed?.(error, arg);
+    throw error;
+  } finally {
+    if (waited) op.settled?.(arg);
+  }
+}
 
 /** Where {@link capture} leaves a new promise's resolve function. */
 let captured: (value: never) => void = () => {};
