@@ -35,6 +35,9 @@ import { type Deadline, run, type WaitOptions } from "./policy.js";
 /** A descriptor being wrapped by `accept` (the constructor takes it instead of making one). */
 let adopting: Descriptor | undefined;
 
+/** The insides of a socket (for the synchronous flavour's helper thread, which runs this API). */
+export let descriptorOf: (sock: Socket) => Descriptor;
+
 /**
  * A socket with Python's blocking, non-blocking and timeout modes: TCP over IPv4 and IPv6, and
  * Unix stream sockets.
@@ -59,6 +62,10 @@ export class Socket {
       return;
     }
     this.#d = new Descriptor(checkFamily(family), checkType(type));
+  }
+
+  static {
+    descriptorOf = (sock) => sock.#d;
   }
 
   /** The socket object of a descriptor `accept` made. */
