@@ -242,6 +242,11 @@ export class SyncDescriptor extends PollDesc implements SocketCore, BlockingTarg
   detach(): number {
     if (this.closed) return -1;
     const fd = this.#direct?.fd ?? this.fileno();
+    // What this thread read but nobody took goes with the socket, to whoever adopts it.
+    const rx = this.#direct?.rx;
+    if (rx !== undefined && rx.length > 0) {
+      Bridge.get().call("detach", [this.id, rx.read(rx.length)]);
+    }
     this.closed = true;
     return fd;
   }

@@ -73,6 +73,9 @@ const sockets = new Map<number, Socket>();
 const selectors = new Map<number, DefaultSelector<Socket, number>>();
 let nextId = 1;
 
+/** Bytes a thread had read but not taken when it detached a socket: the next adopter's. */
+const detached = new Map<number, Uint8Array>();
+
 /** The handed-over sockets: how to ask their probe for one report, and who waits for it. */
 interface Watched {
   readonly arm: () => void;
@@ -125,13 +128,20 @@ const METHODS: Record<string, (link: Link, ...args: never[]) => unknown> = {
     return { value, direct: handOver(id, socketOf(id)) };
   },
 
+  /** Keeps what a thread had read of a socket it detaches, for the thread that adopts it. */
+  detach: (_link, id: number, unread: Uint8Array) => {
+    if (unread.length > 0) detached.set(id, unread);
+  },
+
   /** A socket another thread holds, by its descriptor (`new Socket(family, type, 0, fd)`). */
   adopt: (_link, fd: number): SocketInfo => {
     for (const [id, sock] of sockets) {
       if (sock.closed || sock.fileno() !== fd) continue;
       const stream = descriptorOf(sock).openStream();
+      const leftover = detached.get(id) ?? new Uint8Array(0);
+      detached.delete(id);
       const direct = watched.has(id)
-        ? { fd, leftover: new Uint8Array(0), label: stream?.label ?? "" }
+        ? { fd, leftover, label: stream?.label ?? "" }
         : handOver(id, sock);
       return { id, family: sock.family, type: sock.type, direct };
     }
@@ -169,6 +179,7 @@ const METHODS: Record<string, (link: Link, ...args: never[]) => unknown> = {
     const entry = watched.get(id);
     entry?.stop?.();
     watched.delete(id);
+    detached.delete(id);
     const sock = sockets.get(id);
     if (reset && sock !== undefined && !sock.closed) sock.setsockopt(SOL_SOCKET, SO_LINGER, 0);
     sock?.close();
