@@ -143,7 +143,7 @@ describe("sockit demo", () => {
 });
 
 describe("sockit echo-server", () => {
-  for (const mode of ["blocking", "selectors"]) {
+  for (const mode of ["blocking", "selectors", "threads"]) {
     test(`echoes connections in ${mode} mode and stops cleanly on SIGTERM`, async () => {
       const { child, port } = await echoServer(mode);
       try {
