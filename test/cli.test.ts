@@ -118,7 +118,7 @@ describe("sockit demo", () => {
   test("lists the scenarios", async () => {
     const result = await run(["demo", "--list"]);
     assert.equal(result.status, 0);
-    for (const name of ["blocking", "nonblocking", "timeouts", "deadlock", "binary"]) {
+    for (const name of ["blocking", "nonblocking", "timeouts", "deadlock", "binary", "sync"]) {
       assert.match(result.stdout, new RegExp(`^${name}\\b`, "m"));
     }
   });
@@ -132,6 +132,17 @@ describe("sockit demo", () => {
     assert.match(result.stdout, /bytesSent = /);
     assert.match(result.stdout, /01 00 00 00 61 62 00 00 cd cc 2c 40/);
     assert.ok(!result.stdout.includes(ESC), "no ANSI escapes off a terminal");
+  });
+
+  test("shows a synchronous recv stopping the program: the due timer fires after it", async () => {
+    const result = await run(["demo", "sync"]);
+    assert.equal(result.status, 0, result.stderr);
+    const lines = result.stdout.split("\n");
+    const returned = lines.findIndex((line) => line.includes("recv returned"));
+    const fired = lines.findIndex((line) => line.includes("fired (it was due at +0.1 s)"));
+    assert.ok(returned > 0 && fired > returned, result.stdout);
+    const seconds = (line: string): number => Number(/\[\+(\d+\.\d+)s\]/.exec(line)?.[1]);
+    assert.ok(seconds(lines[returned]!) - seconds(lines[returned - 1]!) >= 0.35, result.stdout);
   });
 
   test("uses colour when forced, and never with NO_COLOR", async () => {
