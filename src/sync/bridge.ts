@@ -41,7 +41,7 @@ import {
 /** How long a blocked thread sleeps between checks that the helper still beats, ms. */
 const SLICE_MS = 1000;
 /** A helper silent this long is gone, ms. */
-const SILENCE_MS = 5000;
+const SILENCE_MS = 30_000;
 /** How long the helper may take to start, ms. */
 const START_MS = 10_000;
 
@@ -201,3 +201,23 @@ export class Bridge {
 }
 
 let bridge: Bridge | undefined;
+
+/**
+ * Whether a BroadcastChannel's messages can be taken without an event loop here (Node.js and
+ * Deno; not Bun, where a thread started later cannot join the helper and starts its own).
+ */
+function canReceiveBroadcasts(): boolean {
+  const name = `${HELLO_CHANNEL}.probe.${threadId}`;
+  const a = new BroadcastChannel(name);
+  const b = new BroadcastChannel(name);
+  try {
+    a.postMessage(1);
+    const take = receiveMessageOnPort as unknown as (channel: BroadcastChannel) => unknown;
+    return take(b) !== undefined;
+  } catch {
+    return false;
+  } finally {
+    a.close();
+    b.close();
+  }
+}
