@@ -357,6 +357,30 @@ s.close()`,
   });
 
   describe(`${flavour}: selectors`, { timeout: 30_000 }, () => {
+    test("select reports a connection whose data came before it was accepted", async () => {
+      const server = await api.createServer(["127.0.0.1", 0]);
+      const client = api.socket();
+      await client.connect(server.getsockname() as [string, number]);
+      await client.sendAll("early");
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      const [conn] = await server.accept();
+      const sel = new api.DefaultSelector();
+      try {
+        sel.register(conn as never, asyncApi.EVENT_READ, "early");
+        const ready = await sel.select(2);
+        assert.deepEqual(
+          ready.map(([key, mask]) => [key.data, mask]),
+          [["early", asyncApi.EVENT_READ]],
+        );
+        assert.equal((await conn.recv(10)).toString(), "early");
+      } finally {
+        sel.close();
+        conn.close();
+        client.close();
+        server.close();
+      }
+    });
+
     test("select waits for data, reports it, and times out with nothing", async () => {
       await using p = await pair(api);
       const sel = new api.DefaultSelector();

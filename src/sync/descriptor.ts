@@ -84,6 +84,11 @@ export class SyncDescriptor extends PollDesc implements SocketCore, BlockingTarg
     return this.#id;
   }
 
+  /** Whether bytes read from the kernel wait here (a selector must report them). */
+  get buffered(): boolean {
+    return (this.#direct?.rx.length ?? 0) > 0;
+  }
+
   override describe(): string | undefined {
     return this.#direct?.label;
   }

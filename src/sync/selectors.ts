@@ -11,6 +11,7 @@
  */
 
 import { checkSelectTimeout } from "../core/checks.js";
+import { EVENT_READ } from "../core/constants.js";
 import { SocketError } from "../core/errors.js";
 import { DefaultSelector as AsyncSelector, type SelectorKey } from "../selectors/selectors.js";
 import { Bridge } from "./bridge.js";
@@ -79,17 +80,27 @@ export class DefaultSelector<F = Socket, D = unknown> {
   }
 
   select(timeout?: number | null): [SelectorKey<F, D>, number][] {
-    const seconds = checkSelectTimeout(timeout, "select(): timeout");
+    let seconds = checkSelectTimeout(timeout, "select(): timeout");
     if (this.#closed) throw new SocketError("EBADF", { op: "select" }, "the selector is closed");
+    // Bytes this thread already read from a connection (a peek, a short recvExactly, what came
+    // with the hand-over) make it readable: the helper cannot see them, so ask it only to poll.
+    const found = new Map<number, number>();
+    for (const [fileobj, key] of this.#local.getMap()) {
+      if (key.events & EVENT_READ && descriptorOf(fileobj as Socket).buffered) {
+        found.set(socketId(fileobj), EVENT_READ);
+      }
+    }
+    if (found.size > 0) seconds = 0;
     const ready = Bridge.get().call("selectorSelect", [this.#helperId, seconds]) as [
       number,
       number,
     ][];
+    for (const [id, mask] of ready) found.set(id, (found.get(id) ?? 0) | mask);
     const out: [SelectorKey<F, D>, number][] = [];
-    for (const [id, mask] of ready) {
+    for (const [id, mask] of found) {
       const fileobj = this.#byId.get(id);
       const key = fileobj === undefined ? undefined : this.#local.getMap().get(fileobj);
-      if (key !== undefined) out.push([key, mask & key.events]);
+      if (key !== undefined && (mask & key.events) !== 0) out.push([key, mask & key.events]);
     }
     return out;
   }
