@@ -59,6 +59,8 @@ function interleave<T extends { family: number }>(items: T[]): T[] {
   return out;
 }
 
+const DONE: Promise<void> = Promise.resolve();
+
 /** Resolves after `ms` (through the clock seam), or as soon as `wake` is called. */
 function pause(ms: number): { promise: Promise<void>; wake: () => void } {
   let wake = (): void => {};
@@ -116,7 +118,8 @@ export async function createConnection(
   signal?.addEventListener("abort", onAbort, { once: true });
   let winner: Socket | undefined;
   const attempts: Promise<void>[] = [];
-  let stagger = pause(0);
+  /** The wait between two attempts; none before the first. */
+  let stagger: { promise: Promise<void>; wake: () => void } = { promise: DONE, wake: () => {} };
 
   const attempt = async (family: number, addr: Address): Promise<void> => {
     const sock = new Socket(family, SOCK_STREAM);
