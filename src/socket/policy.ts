@@ -293,10 +293,10 @@ const DONE: Promise<undefined> = Promise.resolve(undefined);
 /** What the synchronous flavour's targets add to PollDesc: waiting on the calling thread. */
 export interface BlockingTarget extends PollDesc {
   /**
-   * Where this call waits: in the kernel (`true`: blocking I/O, for a blocking call without a
-   * deadline) or in {@link BlockingTarget.waitReady} between tries.
+   * Starts a call: `mayBlock` says whether it may wait in the kernel (a blocking call without a
+   * deadline); when not, its tries must not block.
    */
-  waitInKernel(yes: boolean): void;
+  beginCall(mayBlock: boolean): void;
   /** Sleeps until `direction` may have become ready, or until `until` (monotonic ms). */
   waitReady(direction: Direction, until: number): void;
 }
@@ -320,7 +320,7 @@ export function runSync<T extends BlockingTarget, Args extends unknown[], P, R>(
     const options = checkWaitOptions(op.options(...args), op.name);
     const timeout = callTimeout(target, call, options);
     startChecks(target, call, options?.signal);
-    target.waitInKernel(timeout === null && target.deadline(op.direction) === null);
+    target.beginCall(timeout === null && target.deadline(op.direction) === null);
     let result = attemptOnce(target, call, arg, timeout);
     if (result !== NOT_READY) return result;
     waited = true;

@@ -312,7 +312,7 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
     this.#flags |= PAUSED | HANDED_OVER;
     this.socket.pause();
     const probe = readinessProbe(this.socket, () => {
-      this.#flags |= PROBED;
+      this.#flags = (this.#flags | PROBED) & ~ARMED;
       this.sink.readableChanged();
     })!;
     const leftover = this.rx.read(this.rx.length);
@@ -320,7 +320,9 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
       fd,
       leftover,
       arm: () => {
-        this.#flags &= ~PROBED;
+        // A probe already armed is still waiting: asking again changes nothing.
+        if ((this.#flags & ARMED) !== 0) return;
+        this.#flags = (this.#flags & ~PROBED) | ARMED;
         probe.arm();
       },
     };
@@ -527,6 +529,8 @@ const CLOSED = 16;
 const HANDED_OVER = 32;
 /** Handed over, and the probe reported the descriptor readable since it was last armed. */
 const PROBED = 64;
+/** Handed over, and the probe is armed: it has not reported since. */
+const ARMED = 128;
 
 /** Counts reads by any stream (wrapping int32): a stream's first copy after one is a reply. */
 let readEpoch = 0;

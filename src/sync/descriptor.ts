@@ -62,6 +62,8 @@ export class SyncDescriptor extends PollDesc implements SocketCore, BlockingTarg
   #direct: FdStream | undefined;
   /** The descriptor's blocking mode as last set (it starts non-blocking, as libuv makes it). */
   #kernelWaits = false;
+  /** Whether the call in progress may wait in the kernel. */
+  #mayBlock = false;
   #sendBackoff = 1;
 
   constructor(family: number, type: number, info?: SocketInfo, listening = false) {
@@ -138,19 +140,27 @@ export class SyncDescriptor extends PollDesc implements SocketCore, BlockingTarg
 
   // --- waiting on this thread (BlockingTarget) ---------------------------------------------
 
-  waitInKernel(yes: boolean): void {
-    const direct = this.#direct!;
+  beginCall(mayBlock: boolean): void {
     // Only the main thread may wait in the kernel: a worker blocked in read(2) cannot be
     // terminated, and would hold up the process's exit (see the README).
-    const kernel = yes && isMainThread;
-    if (kernel !== this.#kernelWaits) {
-      const done = Bridge.get().call("setBlocking", [this.id, kernel]) === true;
-      if (done) this.#kernelWaits = kernel;
-    }
-    direct.blocking = this.#kernelWaits;
+    this.#mayBlock = mayBlock && isMainThread;
+    if (!this.#mayBlock) this.#setKernelWaits(false);
+  }
+
+  /** Puts the descriptor in blocking mode or back (a call to the helper, made only on change). */
+  #setKernelWaits(kernel: boolean): void {
+    if (kernel === this.#kernelWaits) return;
+    if (Bridge.get().call("setBlocking", [this.id, kernel]) === true) this.#kernelWaits = kernel;
+    this.#direct!.blocking = this.#kernelWaits;
   }
 
   waitReady(direction: Direction, until: number): void {
+    if (this.#mayBlock && until === Number.POSITIVE_INFINITY && !this.#kernelWaits) {
+      // The next try blocks in the kernel, as a blocking Python socket does. The descriptor
+      // stays so until a call that must not block comes.
+      this.#setKernelWaits(true);
+      if (this.#kernelWaits) return;
+    }
     if (direction === "read") {
       this.#sendBackoff = 1;
       Bridge.get().waitReadable(this.id, until);
@@ -175,9 +185,17 @@ export class SyncDescriptor extends PollDesc implements SocketCore, BlockingTarg
     }
     const arg = op.prepare(this, ...args);
     const options = checkWaitOptions(op.options(...args), op.name);
-    callTimeout(this, op as Operation<SyncDescriptor, never, unknown, unknown>, options);
-    startChecks(this, op as Operation<SyncDescriptor, never, unknown, unknown>, options?.signal);
-    const wire = args.map((a) => (a === options ? withoutSignal(options) : a));
+    const call = op as Operation<SyncDescriptor, never, unknown, unknown>;
+    const timeout = callTimeout(this, call, options);
+    startChecks(this, call, options?.signal);
+    // The helper runs the call with this call's own timeout (the helper's socket has none of
+    // this thread's settings): in place of the options, or after the other arguments.
+    const sent: WaitOptions = { ...withoutSignal(options), timeout };
+    const wire = args.map((a) => (a === options ? sent : a));
+    if (options === undefined) {
+      while (wire.length > 0 && wire[wire.length - 1] === undefined) wire.pop();
+      if (!op.ignoresMode) wire.push(sent);
+    }
     switch (op.name) {
       case "accept": {
         const [info, address] = this.#call("accept", wire.slice(1)) as [SocketInfo, Address];
@@ -188,7 +206,7 @@ export class SyncDescriptor extends PollDesc implements SocketCore, BlockingTarg
         // The helper cannot write into this thread's buffer: receive, then copy.
         const into = arg as ReturnType<typeof RECV_INTO.prepare>;
         const flags = into.peek ? MSG_PEEK : 0;
-        const data = this.#call("recv", [into.n, flags, withoutSignal(options)]) as Uint8Array;
+        const data = this.#call("recv", [into.n, flags, sent]) as Uint8Array;
         into.buffer.set(data);
         return data.length;
       }
@@ -205,16 +223,6 @@ export class SyncDescriptor extends PollDesc implements SocketCore, BlockingTarg
   }
 
   // --- the calls that never wait ------------------------------------------------------------
-
-  override setTimeout(timeout: unknown): void {
-    super.setTimeout(timeout);
-    this.#mirror("setTimeout", [this.timeout]);
-  }
-
-  override setBlocking(flag: unknown): void {
-    super.setBlocking(flag);
-    this.#mirror("setTimeout", [this.timeout]);
-  }
 
   override setDeadline(at: unknown): void {
     super.setDeadline(at);

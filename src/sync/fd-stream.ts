@@ -26,6 +26,9 @@ const READ_SIZE = 64 * 1024;
 
 const EMPTY = Buffer.alloc(0);
 
+/** The buffer a recv reads into before copying out what came (one per thread). */
+const SCRATCH = Buffer.allocUnsafe(READ_SIZE);
+
 /** See the module comment. */
 export class FdStream implements ByteStream {
   readonly fd: number;
@@ -102,10 +105,13 @@ export class FdStream implements ByteStream {
         if (filled === NOT_READY) return NOT_READY;
         return this.rx.peek(n);
       }
-      const out = Buffer.allocUnsafe(n);
-      const count = this.#read(out, 0, n, op);
+      // Up to 64 KiB goes through one reused buffer and leaves as a copy of what came, so a
+      // recv(65536) that gets 64 bytes makes a 64-byte Buffer, not a 64 KiB one.
+      const into = n <= SCRATCH.length ? SCRATCH : Buffer.allocUnsafe(n);
+      const count = this.#read(into, 0, n, op);
       if (count === NOT_READY) return NOT_READY;
-      return count === 0 ? EMPTY : out.subarray(0, count);
+      if (count === 0) return EMPTY;
+      return into === SCRATCH ? Buffer.from(SCRATCH.subarray(0, count)) : into.subarray(0, count);
     }
     return peek ? this.rx.peek(n) : this.rx.read(n);
   }

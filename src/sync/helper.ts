@@ -215,7 +215,14 @@ const METHODS: Record<string, (link: Link, ...args: never[]) => unknown> = {
     for (const [sock, key] of sel.getMap()) {
       if (key.events & EVENT_READ && !sock.closed) watched.get(key.data)?.arm();
     }
-    return (await sel.select(timeout)).map(([key, mask]) => [key.data, mask]);
+    const ready = await sel.select(timeout);
+    if (ready.length > 0 && ready.length < sel.getMap().size) {
+      // A select that waited answers at the first ready socket; a thread pays a round trip per
+      // select, so let the rest of that wake-up's sockets report too (a poll: two loop turns).
+      const seen = new Set(ready.map(([key]) => key));
+      for (const entry of await sel.select(0)) if (!seen.has(entry[0])) ready.push(entry);
+    }
+    return ready.map(([key, mask]) => [key.data, mask]);
   },
   selectorClose: (_link, id: number) => {
     selectors.get(id)?.close();
