@@ -251,10 +251,10 @@ async function measure(options: Options): Promise<Row[]> {
         ] as const) {
           const [receiver, port] = await startServer(...target);
           const sender = spawn(...python("bulk-sender", port, total), { stdio: "inherit" });
+          const sent = once(sender, "exit");
           const lines: string[] = [];
           receiver.stdout!.on("data", (chunk: string) => lines.push(chunk));
-          await once(receiver, "exit");
-          await once(sender, "exit").catch(() => {});
+          await Promise.all([once(receiver, "exit"), sent]);
           const json = lines.join("").trim().split("\n").pop()!;
           bulk[who].push((JSON.parse(json) as Result).mb_per_s!);
         }
