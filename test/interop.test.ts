@@ -487,9 +487,7 @@ describe("a CPython peer that resets the connection (SO_LINGER 0)", () => {
     assert.deepEqual(stray.errors, []);
   });
 
-  test("recv gives the data sent just before a reset, then raises ConnectionResetError", {
-    todo: "bug: data and RST read in one go come out as end of stream (libuv POLLHUP)",
-  }, async () => {
+  test("recv gives the data sent just before a reset, then raises ConnectionResetError", async () => {
     using stray = strayErrors();
     const { sock, peer } = await resetByServer("hello");
     await using _peer = peer;
@@ -499,9 +497,7 @@ describe("a CPython peer that resets the connection (SO_LINGER 0)", () => {
     assert.deepEqual(stray.errors, []);
   });
 
-  test("an accepted connection gives the data sent just before a reset, then raises", {
-    todo: "bug: data and RST read in one go come out as end of stream (libuv POLLHUP)",
-  }, async () => {
+  test("an accepted connection gives the data sent just before a reset, then raises", async () => {
     await using server = await createServer(["127.0.0.1", 0]);
     const { client } = await resetBeforeAccept(server, "hello");
     await using _client = client;

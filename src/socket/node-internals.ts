@@ -61,8 +61,11 @@ export function setWriteHighWaterMark(socket: net.Socket, bytes: number): void {
 
 /** What the object that owns a `net.Socket` hears from it. */
 export interface SocketOwner {
-  /** Called from `_destroy`, while the socket's handle still answers (OwnSocket only). */
-  beforeDestroy(): void;
+  /**
+   * Called from `_destroy`, while the socket's handle (and descriptor) still answers, with the
+   * error that destroys it, if any (OwnSocket only).
+   */
+  beforeDestroy(error: Error | null): void;
 }
 
 const OWNER: unique symbol = Symbol("sockit.owner");
@@ -84,7 +87,7 @@ export function ownerOf<T extends SocketOwner>(socket: net.Socket): T {
 /** The `net.Socket` of the connections sockit makes: it tells its owner before it is destroyed. */
 export class OwnSocket extends net.Socket {
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    (this as Owned<SocketOwner>)[OWNER]?.beforeDestroy();
+    (this as Owned<SocketOwner>)[OWNER]?.beforeDestroy(error);
     super._destroy(error, callback);
   }
 }

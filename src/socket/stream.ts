@@ -9,6 +9,7 @@
  * The calls tried on it are in stream-calls.ts.
  */
 
+import { readSync } from "node:fs";
 import type * as net from "node:net";
 import { type Endpoint, formatAddress } from "../net/address.js";
 import { EndOfTick } from "./end-of-tick.js";
@@ -129,6 +130,14 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
 
   static #onEnd = function (this: net.Socket): void {
     const stream = ownerOf<Stream>(this);
+    // libuv before 1.52 (in Node.js 20 and 22) reports the end without reading again when a
+    // read came up short while the kernel also said POLLHUP (uv__stream_io), so a reset that came
+    // with the last data (reading paused on a full buffer, or the loop busy) would pass for a
+    // clean end. Read once more, as the next recv(2) would: 0 is the end, ECONNRESET is raised
+    // after the data. One read(2) per connection end.
+    if (stream.pending === null && (stream.#flags & (READ_SHUT | HANDED_OVER)) === 0) {
+      stream.#readRest(AFTER_END_READS);
+    }
     stream.#flags |= EOF;
     stream.sink.readableChanged();
   };
@@ -256,9 +265,18 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
     return this.#local;
   }
 
-  /** Called as Node destroys the socket, while its handle still answers: keep the local name. */
-  beforeDestroy(): void {
-    if (this.#local === undefined && (this.#flags & CLOSED) === 0) this.#queryLocal();
+  /**
+   * Called as Node destroys the socket, while its handle still answers: keep the local name,
+   * and when an error destroys it (a write that failed: the peer reset or went away), take what
+   * the kernel still holds for us first. Node would close the descriptor with those bytes unread,
+   * where Python's `recv` returns them and then raises the reset.
+   */
+  beforeDestroy(error: Error | null): void {
+    if ((this.#flags & CLOSED) !== 0) return;
+    if (this.#local === undefined) this.#queryLocal();
+    if (error !== null && (this.#flags & (READ_SHUT | HANDED_OVER)) === 0) {
+      this.#readRest(KERNEL_DRAIN_READS);
+    }
   }
 
   /** Peer IP address, or undefined if it was never known. */
@@ -267,6 +285,28 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
     return remoteAddress === undefined
       ? undefined
       : { address: remoteAddress, port: remotePort ?? 0 };
+  }
+
+  /**
+   * Reads what the kernel still holds, as the next recv(2) calls would, until it says the end
+   * (0), would block or fails (the error is kept and raised after the data, as Python raises
+   * it), at most `reads` times. Skipped where the runtime hides the descriptor.
+   */
+  #readRest(reads: number): void {
+    const fd = descriptorOf(this.socket);
+    if (fd < 0) return;
+    for (let i = 0; i < reads; i++) {
+      let n: number;
+      try {
+        n = readSync(fd, SCRATCH, 0, SCRATCH.length, null);
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        if (code !== "EAGAIN" && code !== "EWOULDBLOCK") this.fail(error);
+        return;
+      }
+      if (n === 0) return;
+      this.rx.push(Buffer.from(SCRATCH.subarray(0, n)));
+    }
   }
 
   #onRead(nread: number, buf: Uint8Array): boolean {
@@ -527,6 +567,11 @@ const CLOSED = 16;
 const HANDED_OVER = 32;
 /** Handed over, and the probe reported the descriptor readable since it was last armed. */
 const PROBED = 64;
+
+/** Reads after 'end' (data never follows the end of a stream; bounded all the same). */
+const AFTER_END_READS = 16;
+/** Reads of what the kernel holds when an error destroys the socket (its buffer is bounded). */
+const KERNEL_DRAIN_READS = 1024;
 
 /** Counts reads by any stream (wrapping int32): a stream's first copy after one is a reply. */
 let readEpoch = 0;
