@@ -21,6 +21,7 @@ import { cancel, type Expiry, now, schedule } from "../core/clock.js";
 import { SocketError } from "../core/errors.js";
 import type { Endpoint } from "../net/address.js";
 import { closeHandle, descriptorOf, takeOverAccept } from "./node-internals.js";
+import { countOpen } from "./open-handles.js";
 import { NOT_READY } from "./policy.js";
 import { type LocalName, Stream } from "./stream.js";
 import { NO_SINK, Transport, type TransportSink } from "./transport.js";
@@ -73,6 +74,9 @@ export class Listener extends Transport {
     this.#label = label;
     const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
     this.server = server;
+    // Only a waiting accept keeps the process alive (core/clock.ts), as in Python.
+    server.unref();
+    countOpen(server, "listener");
     server.on("error", (error: Error) => {
       if (this.state === "binding") this.state = "failed";
       this.fail(error);

@@ -24,6 +24,7 @@ import {
   setOwner,
   setWriteHighWaterMark,
 } from "./node-internals.js";
+import { countOpen } from "./open-handles.js";
 import type { NOT_READY } from "./policy.js";
 import { RecvBuffer } from "./recv-buffer.js";
 import { SCRATCH, scratchView } from "./scratch.js";
@@ -68,6 +69,7 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
   private constructor(socket: net.Socket | null, sink: TransportSink) {
     super(sink);
     this.socket = socket ?? Stream.#newSocket();
+    countOpen(this.socket, "stream");
     setOwner(this.socket, this);
     this.socket.on("error", Stream.#onError);
     this.socket.on("drain", Stream.#onDrain);
@@ -209,6 +211,8 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
       }
       stream.socket.connect(options);
     }
+    // Sockets never keep the process alive by themselves; see core/clock.ts.
+    stream.socket.unref();
     return stream;
   }
 
@@ -222,6 +226,7 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
       onread: Stream.#onread,
       writableHighWaterMark: 0,
     } as net.SocketConstructorOpts);
+    socket.unref();
     const stream = new Stream(socket, sink);
     stream.#captureNames(local);
     return stream;
@@ -231,6 +236,7 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
   static fromSocket(socket: net.Socket, sink: TransportSink, local?: LocalName): Stream {
     // Node made this socket with the default high-water mark; lower it as for ours (#onDrain).
     setWriteHighWaterMark(socket, 0);
+    socket.unref();
     const stream = new Stream(socket, sink);
     stream.#captureNames(local);
     socket.on("data", Stream.#onDataShared);
@@ -549,8 +555,8 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
       socket.destroy();
       return;
     }
-    // Flush in the background without keeping the process alive, then let go.
-    socket.unref();
+    // Flush in the background, then let go. libuv's write and shutdown requests keep the
+    // process alive until the kernel has every byte, though the socket does not.
     socket.once("finish", () => socket.destroy());
     socket.end();
   }

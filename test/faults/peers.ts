@@ -4,7 +4,11 @@
  */
 
 import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
+import { once } from "node:events";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
 import {
   AF_INET,
   AF_UNIX,
@@ -13,7 +17,7 @@ import {
   type Socket,
   socketpair,
 } from "../../src/index.js";
-import { tcpPair } from "../helpers.js";
+import { tcpPair, within } from "../helpers.js";
 
 /** A connected pair, closed by `await using`. */
 export interface Pair {
@@ -93,4 +97,60 @@ export async function readToEnd(sock: Socket, from = 0): Promise<Ending> {
 export function reset(sock: Socket): void {
   sock.setsockopt(SOL_SOCKET, SO_LINGER, 0);
   sock.close();
+}
+
+/** A Node.js child running one of the scripts next to this file, read line by line. */
+export interface Child {
+  readonly process: ChildProcess;
+  /** The next line it printed, parsed as JSON (fails if it ends first or takes over 10 s). */
+  next(): Promise<unknown>;
+  /** Sends one line to its standard input. */
+  say(line: string): void;
+  /** Waits for it to exit: its status and how long it ran, ms. */
+  exit(limitMs?: number): Promise<{ code: number | null; signal: string | null; ms: number }>;
+  stderr(): string;
+  [Symbol.dispose](): void;
+}
+
+/** Starts `node <script>.js args…` from this folder; `ulimit` lowers its descriptor limit. */
+export function child(script: string, args: string[], options: { ulimit?: number } = {}): Child {
+  const path = fileURLToPath(new URL(`./${script}.js`, import.meta.url));
+  const command =
+    options.ulimit === undefined
+      ? [process.execPath, path, ...args]
+      : [
+          "sh",
+          "-c",
+          `ulimit -n ${options.ulimit} && exec "$0" "$@"`,
+          process.execPath,
+          path,
+          ...args,
+        ];
+  const started = performance.now();
+  const proc = spawn(command[0]!, command.slice(1), { stdio: ["pipe", "pipe", "pipe"] });
+  let stderr = "";
+  proc.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
+    stderr += chunk;
+  });
+  const exited = once(proc, "exit") as Promise<[number | null, string | null]>;
+  const lines = createInterface({ input: proc.stdout! })[Symbol.asyncIterator]();
+  return {
+    process: proc,
+    async next() {
+      const { value, done } = await within(lines.next(), 10_000);
+      if (done === true) assert.fail(`the child ${script} ended early:\n${stderr}`);
+      return JSON.parse(value as string) as unknown;
+    },
+    say(line) {
+      proc.stdin!.write(`${line}\n`);
+    },
+    async exit(limitMs = 10_000) {
+      const [code, signal] = await within(exited, limitMs);
+      return { code, signal, ms: performance.now() - started };
+    },
+    stderr: () => stderr,
+    [Symbol.dispose]() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+    },
+  };
 }
