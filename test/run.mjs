@@ -28,7 +28,7 @@ if (files.length === 0) {
 }
 const result = spawnSync(
   process.execPath,
-  ["--test", "--test-reporter=spec", "--test-timeout=60000", ...files],
+  ["--test", "--test-reporter=spec", "--test-timeout=30000", ...files],
   { stdio: "inherit" },
 );
 process.exit(result.status ?? 1);
