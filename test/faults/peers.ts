@@ -112,20 +112,21 @@ export interface Child {
   [Symbol.dispose](): void;
 }
 
-/** Starts `node <script>.js args…` from this folder; `ulimit` lowers its descriptor limit. */
-export function child(script: string, args: string[], options: { ulimit?: number } = {}): Child {
+/**
+ * Starts `node <script>.js args…` from this folder; `ulimit` lowers its descriptor limit,
+ * `netns` runs it in that network namespace (`ip netns exec`).
+ */
+export function child(
+  script: string,
+  args: string[],
+  options: { ulimit?: number; netns?: string } = {},
+): Child {
   const path = fileURLToPath(new URL(`./${script}.js`, import.meta.url));
-  const command =
-    options.ulimit === undefined
-      ? [process.execPath, path, ...args]
-      : [
-          "sh",
-          "-c",
-          `ulimit -n ${options.ulimit} && exec "$0" "$@"`,
-          process.execPath,
-          path,
-          ...args,
-        ];
+  let command = [process.execPath, path, ...args];
+  if (options.ulimit !== undefined) {
+    command = ["sh", "-c", `ulimit -n ${options.ulimit} && exec "$0" "$@"`, ...command];
+  }
+  if (options.netns !== undefined) command = ["ip", "netns", "exec", options.netns, ...command];
   const started = performance.now();
   const proc = spawn(command[0]!, command.slice(1), { stdio: ["pipe", "pipe", "pipe"] });
   let stderr = "";
