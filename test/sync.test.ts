@@ -72,6 +72,20 @@ test("a thread blocked in recv for 2 s uses less than 20 ms of CPU, blocking and
   server.close();
 });
 
+test("the default timeout bounds the calls that wait in the helper too (accept, connect)", () => {
+  // In a child, so that a call that blocks for ever fails this test instead of hanging the file.
+  const source = `const { createServer, setDefaultTimeout, socket } = await import(${JSON.stringify(SYNC_MODULE)});
+setDefaultTimeout(0.2);
+const server = createServer(["127.0.0.1", 0]);
+const start = performance.now();
+try { server.accept(); } catch (error) { console.log(error.name, server.getTimeout(), performance.now() - start >= 199); }`;
+  const result = spawnSync(process.execPath, ["--input-type=module", "-e", source], {
+    encoding: "utf8",
+    timeout: 10_000,
+  });
+  assert.equal(result.stdout.trim(), "TimeoutError 0.2 true", result.stderr);
+});
+
 test("a timeout on the main thread never fires early", () => {
   const server = createServer(["127.0.0.1", 0]);
   const client = socket();

@@ -63,6 +63,8 @@ export class SyncDescriptor extends PollDesc implements SocketCore, BlockingTarg
   /** The descriptor's blocking mode as last set (it starts non-blocking, as libuv makes it). */
   #kernelWaits = false;
   #sendBackoff = 1;
+  /** The timeout the helper's socket has, as far as this thread knows (see #call). */
+  #helperTimeout: number | null | undefined;
 
   constructor(family: number, type: number, info?: SocketInfo, listening = false) {
     super();
@@ -201,16 +203,6 @@ export class SyncDescriptor extends PollDesc implements SocketCore, BlockingTarg
 
   // --- the calls that never wait ------------------------------------------------------------
 
-  override setTimeout(timeout: unknown): void {
-    super.setTimeout(timeout);
-    this.#mirror("setTimeout", [this.timeout]);
-  }
-
-  override setBlocking(flag: unknown): void {
-    super.setBlocking(flag);
-    this.#mirror("setTimeout", [this.timeout]);
-  }
-
   override setDeadline(at: unknown): void {
     super.setDeadline(at);
     this.#mirror("setDeadline", [epochOf(at)]);
@@ -299,9 +291,19 @@ export class SyncDescriptor extends PollDesc implements SocketCore, BlockingTarg
     return this.#immediate("getsockopt", [level, option]) as number | null;
   }
 
-  /** A call of the helper's socket: its value (and the hand-over, once connected). */
+  /**
+   * A call of the helper's socket: its value (and the hand-over, once connected). The socket's
+   * timeout goes first when the helper's socket does not have it yet: the helper's sockets start
+   * with the helper's default timeout, not this thread's, and accept, connect and the calls of a
+   * stream not handed over wait there.
+   */
   #call(method: string, args: unknown[]): unknown {
-    const result = Bridge.get().call("call", [this.id, method, args]) as CallResult;
+    const id = this.id;
+    if (this.#helperTimeout !== this.timeout) {
+      Bridge.get().send("call", [id, "setTimeout", [this.timeout]]);
+      this.#helperTimeout = this.timeout;
+    }
+    const result = Bridge.get().call("call", [id, method, args]) as CallResult;
     this.#adoptDirect(result.direct);
     return result.value;
   }
