@@ -131,7 +131,23 @@ export function readinessProbe(socket: net.Socket, ready: () => void): { arm(): 
     ready();
     return undefined; // anything else would be taken as the next buffer to read into
   };
-  return { arm: () => void handle.readStart() };
+  // Starts watching on the next turn of the loop, not now. An arm often comes from a message
+  // handled in the middle of libuv's batch of events; that batch may hold a readiness event for
+  // this descriptor collected before another thread read the data, and a watcher started now
+  // would be handed that stale event (a select reported the socket readable with nothing to
+  // read). Once the batch is over, the next poll sees the descriptor as it is.
+  let pending = false;
+  const start = (): void => {
+    pending = false;
+    if (!socket.destroyed) handle.readStart();
+  };
+  return {
+    arm: () => {
+      if (pending) return;
+      pending = true;
+      setImmediate(start);
+    },
+  };
 }
 
 /** Puts a socket's descriptor in blocking mode or back; false where the runtime cannot. */
