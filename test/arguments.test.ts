@@ -127,6 +127,15 @@ for (const [flavour, api] of [
   describe(`${flavour}: bad arguments say what was wrong`, { timeout: 20_000 }, () => {
     test("a Symbol, a null-prototype object and null are shown, not choked on", async () => {
       await refused(() => api.socket(Symbol("s") as never), TypeError, /family/, /Symbol\(s\)/);
+      const hostile = new Proxy(
+        {},
+        {
+          get() {
+            throw new Error("a trap");
+          },
+        },
+      );
+      await refused(() => api.socket(hostile as never), TypeError, /family/, /object/);
       const sock = api.socket();
       try {
         await refused(() => sock.shutdown(Object.create(null)), RangeError, /how/, /object/);
