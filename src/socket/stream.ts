@@ -280,7 +280,12 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
   beforeDestroy(error: Error | null): void {
     if ((this.#flags & CLOSED) !== 0) return;
     if (this.#local === undefined) this.#queryLocal();
-    if (error !== null && (this.#flags & (READ_SHUT | HANDED_OVER)) === 0) {
+    // A connection that never opened has nothing to read, and its error is the connect's.
+    if (
+      error !== null &&
+      this.state === "open" &&
+      (this.#flags & (READ_SHUT | HANDED_OVER)) === 0
+    ) {
       this.#readRest(KERNEL_DRAIN_READS);
     }
   }
