@@ -132,7 +132,7 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
 
   static #onEnd = function (this: net.Socket): void {
     const stream = ownerOf<Stream>(this);
-    // libuv before 1.52 (in Node.js 20 and 22) reports the end without reading again when a
+    // libuv before 1.52 (Node.js 20 bundles 1.46) reports the end without reading again when a
     // read came up short while the kernel also said POLLHUP (uv__stream_io), so a reset that came
     // with the last data (reading paused on a full buffer, or the loop busy) would pass for a
     // clean end. Read once more, as the next recv(2) would: 0 is the end, ECONNRESET is raised
