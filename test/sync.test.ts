@@ -10,7 +10,13 @@ import { spawnSync } from "node:child_process";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { createServer, socket, TimeoutError } from "../src/sync/index.js";
+import {
+  createServer,
+  DefaultSelector,
+  EVENT_READ,
+  socket,
+  TimeoutError,
+} from "../src/sync/index.js";
 import { checkLeaks, ON_BUN, ON_DENO, python } from "./helpers.js";
 
 checkLeaks();
@@ -70,6 +76,46 @@ test("a thread blocked in recv for 2 s uses less than 20 ms of CPU, blocking and
     peer.kill();
   }
   server.close();
+});
+
+test("the default timeout bounds the calls that wait in the helper too (accept, connect)", () => {
+  // In a child, so that a call that blocks for ever fails this test instead of hanging the file.
+  const source = `const { createServer, setDefaultTimeout, socket } = await import(${JSON.stringify(SYNC_MODULE)});
+setDefaultTimeout(0.2);
+const server = createServer(["127.0.0.1", 0]);
+const start = performance.now();
+try { server.accept(); } catch (error) { console.log(error.name, server.getTimeout(), performance.now() - start >= 199); }`;
+  const result = spawnSync(process.execPath, ["--input-type=module", "-e", source], {
+    encoding: "utf8",
+    timeout: 10_000,
+  });
+  assert.equal(result.stdout.trim(), "TimeoutError 0.2 true", result.stderr);
+});
+
+test("select does not report a socket whose data this thread has read (60 connections)", () => {
+  let stale = 0;
+  for (let round = 0; round < 60; round++) {
+    const server = createServer(["127.0.0.1", 0]);
+    const a = socket();
+    a.connect(server.getsockname() as [string, number]);
+    const [b] = server.accept();
+    server.close();
+    const sel = new DefaultSelector();
+    try {
+      sel.register(b, EVENT_READ);
+      assert.deepEqual(sel.select(0.01), []);
+      a.sendAll("ping");
+      assert.equal(sel.select(5).length, 1);
+      // Blocking: the helper is asked to make the descriptor blocking first (the race needs it).
+      assert.equal(b.recv(10).toString(), "ping");
+      if (sel.select(0).length > 0) stale++;
+    } finally {
+      sel.close();
+      a.close();
+      b.close();
+    }
+  }
+  assert.equal(stale, 0, "connections where select reported a socket with nothing to read");
 });
 
 test("a timeout on the main thread never fires early", () => {

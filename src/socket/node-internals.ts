@@ -61,8 +61,11 @@ export function setWriteHighWaterMark(socket: net.Socket, bytes: number): void {
 
 /** What the object that owns a `net.Socket` hears from it. */
 export interface SocketOwner {
-  /** Called from `_destroy`, while the socket's handle still answers (OwnSocket only). */
-  beforeDestroy(): void;
+  /**
+   * Called from `_destroy`, while the socket's handle (and descriptor) still answers, with the
+   * error that destroys it, if any (OwnSocket only).
+   */
+  beforeDestroy(error: Error | null): void;
 }
 
 const OWNER: unique symbol = Symbol("sockit.owner");
@@ -84,7 +87,7 @@ export function ownerOf<T extends SocketOwner>(socket: net.Socket): T {
 /** The `net.Socket` of the connections sockit makes: it tells its owner before it is destroyed. */
 export class OwnSocket extends net.Socket {
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    (this as Owned<SocketOwner>)[OWNER]?.beforeDestroy();
+    (this as Owned<SocketOwner>)[OWNER]?.beforeDestroy(error);
     super._destroy(error, callback);
   }
 }
@@ -128,7 +131,23 @@ export function readinessProbe(socket: net.Socket, ready: () => void): { arm(): 
     ready();
     return undefined; // anything else would be taken as the next buffer to read into
   };
-  return { arm: () => void handle.readStart() };
+  // Starts watching on the next turn of the loop, not now. An arm often comes from a message
+  // handled in the middle of libuv's batch of events; that batch may hold a readiness event for
+  // this descriptor collected before another thread read the data, and a watcher started now
+  // would be handed that stale event (a select reported the socket readable with nothing to
+  // read). Once the batch is over, the next poll sees the descriptor as it is.
+  let pending = false;
+  const start = (): void => {
+    pending = false;
+    if (!socket.destroyed) handle.readStart();
+  };
+  return {
+    arm: () => {
+      if (pending) return;
+      pending = true;
+      setImmediate(start);
+    },
+  };
 }
 
 /** Puts a socket's descriptor in blocking mode or back; false where the runtime cannot. */

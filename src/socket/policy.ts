@@ -21,7 +21,16 @@
  */
 
 import { checkOptions, checkSignal, checkTimeout, describe } from "../core/checks.js";
-import { cancel, type Expiry, insert, now, reschedule, wallToMonotonic } from "../core/clock.js";
+import {
+  cancel,
+  type Expiry,
+  hold,
+  insert,
+  now,
+  release,
+  reschedule,
+  wallToMonotonic,
+} from "../core/clock.js";
 import { BlockingIOError, SocketError, TimeoutError } from "../core/errors.js";
 
 /** Returned by an attempt that is not ready and consumed nothing. */
@@ -379,6 +388,7 @@ class PendingCall<T extends PollDesc, P, R> implements Waiter, Expiry {
     resolve: (value: R | Promise<never>) => void,
   ) {
     this.#resolve = resolve;
+    hold();
     target.addWaiter(op.direction, this);
     const at = this.#expiresAt();
     if (at !== Number.POSITIVE_INFINITY) {
@@ -424,7 +434,7 @@ class PendingCall<T extends PollDesc, P, R> implements Waiter, Expiry {
     }
   }
 
-  /** The socket's I/O keeps the process alive while a call waits (see clock.ts). */
+  /** The call holds the process alive while it waits (clock.ts `hold`), not its timer. */
   get keepAlive(): boolean {
     return false;
   }
@@ -449,6 +459,7 @@ class PendingCall<T extends PollDesc, P, R> implements Waiter, Expiry {
 
   #settle(): void {
     this.#resolve = null;
+    release();
     this.target.removeWaiter(this.op.direction, this);
     if (this.index >= 0) cancel(this);
     this.signal?.removeEventListener("abort", this);

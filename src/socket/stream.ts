@@ -9,6 +9,7 @@
  * The calls tried on it are in stream-calls.ts.
  */
 
+import { readSync } from "node:fs";
 import type * as net from "node:net";
 import { type Endpoint, formatAddress } from "../net/address.js";
 import { EndOfTick } from "./end-of-tick.js";
@@ -23,6 +24,7 @@ import {
   setOwner,
   setWriteHighWaterMark,
 } from "./node-internals.js";
+import { countOpen } from "./open-handles.js";
 import type { NOT_READY } from "./policy.js";
 import { RecvBuffer } from "./recv-buffer.js";
 import { SCRATCH, scratchView } from "./scratch.js";
@@ -67,6 +69,7 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
   private constructor(socket: net.Socket | null, sink: TransportSink) {
     super(sink);
     this.socket = socket ?? Stream.#newSocket();
+    countOpen(this.socket, "stream");
     setOwner(this.socket, this);
     this.socket.on("error", Stream.#onError);
     this.socket.on("drain", Stream.#onDrain);
@@ -129,6 +132,14 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
 
   static #onEnd = function (this: net.Socket): void {
     const stream = ownerOf<Stream>(this);
+    // libuv before 1.52 (Node.js 20 bundles 1.46) reports the end without reading again when a
+    // read came up short while the kernel also said POLLHUP (uv__stream_io), so a reset that came
+    // with the last data (reading paused on a full buffer, or the loop busy) would pass for a
+    // clean end. Read once more, as the next recv(2) would: 0 is the end, ECONNRESET is raised
+    // after the data. One read(2) per connection end.
+    if (stream.pending === null && (stream.#flags & (READ_SHUT | HANDED_OVER)) === 0) {
+      stream.#readRest(AFTER_END_READS);
+    }
     stream.#flags |= EOF;
     stream.sink.readableChanged();
   };
@@ -200,6 +211,8 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
       }
       stream.socket.connect(options);
     }
+    // Sockets never keep the process alive by themselves; see core/clock.ts.
+    stream.socket.unref();
     return stream;
   }
 
@@ -213,6 +226,7 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
       onread: Stream.#onread,
       writableHighWaterMark: 0,
     } as net.SocketConstructorOpts);
+    socket.unref();
     const stream = new Stream(socket, sink);
     stream.#captureNames(local);
     return stream;
@@ -222,6 +236,7 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
   static fromSocket(socket: net.Socket, sink: TransportSink, local?: LocalName): Stream {
     // Node made this socket with the default high-water mark; lower it as for ours (#onDrain).
     setWriteHighWaterMark(socket, 0);
+    socket.unref();
     const stream = new Stream(socket, sink);
     stream.#captureNames(local);
     socket.on("data", Stream.#onDataShared);
@@ -256,9 +271,23 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
     return this.#local;
   }
 
-  /** Called as Node destroys the socket, while its handle still answers: keep the local name. */
-  beforeDestroy(): void {
-    if (this.#local === undefined && (this.#flags & CLOSED) === 0) this.#queryLocal();
+  /**
+   * Called as Node destroys the socket, while its handle still answers: keep the local name,
+   * and when an error destroys it (a write that failed: the peer reset or went away), take what
+   * the kernel still holds for us first. Node would close the descriptor with those bytes unread,
+   * where Python's `recv` returns them and then raises the reset.
+   */
+  beforeDestroy(error: Error | null): void {
+    if ((this.#flags & CLOSED) !== 0) return;
+    if (this.#local === undefined) this.#queryLocal();
+    // A connection that never opened has nothing to read, and its error is the connect's.
+    if (
+      error !== null &&
+      this.state === "open" &&
+      (this.#flags & (READ_SHUT | HANDED_OVER)) === 0
+    ) {
+      this.#readRest(KERNEL_DRAIN_READS);
+    }
   }
 
   /** Peer IP address, or undefined if it was never known. */
@@ -267,6 +296,28 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
     return remoteAddress === undefined
       ? undefined
       : { address: remoteAddress, port: remotePort ?? 0 };
+  }
+
+  /**
+   * Reads what the kernel still holds, as the next recv(2) calls would, until it says the end
+   * (0), would block or fails (the error is kept and raised after the data, as Python raises
+   * it), at most `reads` times. Skipped where the runtime hides the descriptor.
+   */
+  #readRest(reads: number): void {
+    const fd = descriptorOf(this.socket);
+    if (fd < 0) return;
+    for (let i = 0; i < reads; i++) {
+      let n: number;
+      try {
+        n = readSync(fd, SCRATCH, 0, SCRATCH.length, null);
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        if (code !== "EAGAIN" && code !== "EWOULDBLOCK") this.fail(error);
+        return;
+      }
+      if (n === 0) return;
+      this.rx.push(Buffer.from(SCRATCH.subarray(0, n)));
+    }
   }
 
   #onRead(nread: number, buf: Uint8Array): boolean {
@@ -511,8 +562,8 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
       socket.destroy();
       return;
     }
-    // Flush in the background without keeping the process alive, then let go.
-    socket.unref();
+    // Flush in the background, then let go. libuv's write and shutdown requests keep the
+    // process alive until the kernel has every byte, though the socket does not.
     socket.once("finish", () => socket.destroy());
     socket.end();
   }
@@ -531,6 +582,11 @@ const HANDED_OVER = 32;
 const PROBED = 64;
 /** Handed over, and the probe is armed: it has not reported since. */
 const ARMED = 128;
+
+/** Reads after 'end' (data never follows the end of a stream; bounded all the same). */
+const AFTER_END_READS = 16;
+/** Reads of what the kernel holds when an error destroys the socket (its buffer is bounded). */
+const KERNEL_DRAIN_READS = 1024;
 
 /** Counts reads by any stream (wrapping int32): a stream's first copy after one is a reply. */
 let readEpoch = 0;

@@ -10,7 +10,7 @@ import { checkOptions, checkSignal } from "../core/checks.js";
 import { AF_UNIX, SOCK_STREAM } from "../core/constants.js";
 import type { AddressInput } from "../net/address.js";
 import type { CreateConnectionOptions, CreateServerOptions } from "../net/connection.js";
-import type { AddrInfo, GetAddrInfoOptions } from "../net/resolve.js";
+import { type AddrInfo, type GetAddrInfoOptions, getaddrinfoFilters } from "../net/resolve.js";
 import { getDefaultTimeout } from "../socket/policy.js";
 import { Bridge } from "./bridge.js";
 import { SyncDescriptor } from "./descriptor.js";
@@ -60,7 +60,7 @@ export function createConnection(
  * ```
  */
 export function createServer(address: AddressInput, options?: CreateServerOptions): Socket {
-  const info = Bridge.get().call("createServer", [address, options ?? {}]);
+  const info = Bridge.get().call("createServer", [address, options]);
   return wrap(info as SocketInfo, getDefaultTimeout(), true);
 }
 
@@ -81,7 +81,8 @@ export function socketpair(family: number = AF_UNIX, type: number = SOCK_STREAM)
 
 /**
  * Resolves `host` and `port` into `[family, type, proto, canonname, address]` entries, as the
- * async `getaddrinfo`, blocking until the answer comes.
+ * async `getaddrinfo` (the filters as Python's positional arguments or one options object),
+ * blocking until the answer comes.
  *
  * @example
  * ```ts
@@ -92,6 +93,20 @@ export function getaddrinfo(
   host: string | null,
   port: string | number | null,
   options?: GetAddrInfoOptions,
+): AddrInfo[];
+export function getaddrinfo(
+  host: string | null,
+  port: string | number | null,
+  family?: number,
+  type?: number,
+  proto?: number,
+  flags?: number,
+): AddrInfo[];
+export function getaddrinfo(
+  host: string | null,
+  port: string | number | null,
+  ...filters: unknown[]
 ): AddrInfo[] {
-  return Bridge.get().call("getaddrinfo", [host, port, options ?? {}]) as AddrInfo[];
+  const options = getaddrinfoFilters(filters);
+  return Bridge.get().call("getaddrinfo", [host, port, options]) as AddrInfo[];
 }

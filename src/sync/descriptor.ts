@@ -312,7 +312,11 @@ export class SyncDescriptor extends PollDesc implements SocketCore, BlockingTarg
     return this.#immediate("getsockopt", [level, option]) as number | null;
   }
 
-  /** A call of the helper's socket: its value (and the hand-over, once connected). */
+  /**
+   * A call of the helper's socket: its value (and the hand-over, once connected). Calls that
+   * wait carry their own timeout (see run): the helper's sockets have none of this thread's
+   * settings.
+   */
   #call(method: string, args: unknown[]): unknown {
     const result = Bridge.get().call("call", [this.id, method, args]) as CallResult;
     this.#adoptDirect(result.direct);

@@ -188,7 +188,7 @@ const METHODS: Record<string, (link: Link, ...args: never[]) => unknown> = {
 
   createConnection: async (_link, address: [string, number], options: object) =>
     register(await createConnection(address, options)),
-  createServer: async (_link, address: unknown, options: object) =>
+  createServer: async (_link, address: unknown, options: object | undefined) =>
     register(await createServer(address as [string, number], options)),
   socketpair: async (_link, family: number, type: number) =>
     (await socketpair(family, type)).map(register),
