@@ -188,6 +188,33 @@ test("pipe() and Readable consumers read the Duplex; writes respect 'drain'", T,
   assert.equal((await pair.client.recvExactly(3)).toString(), "end");
 });
 
+test("many small writes leave together, in order (writev)", T, async () => {
+  await using pair = await tcpPair();
+  const duplex = pair.server.toDuplex();
+  let batches = 0;
+  const writev = duplex._writev?.bind(duplex);
+  assert.ok(writev !== undefined);
+  duplex._writev = (chunks, callback) => {
+    batches++;
+    writev(chunks, callback);
+  };
+  const expected: string[] = [];
+  for (let i = 0; i < 2000; i++) {
+    const line = `line ${i}\n`;
+    expected.push(line);
+    duplex.write(line);
+  }
+  duplex.end();
+  const received: Buffer[] = [];
+  for (;;) {
+    const data = await pair.client.recv(65536, { timeout: 5 });
+    if (data.length === 0) break;
+    received.push(data);
+  }
+  assert.equal(Buffer.concat(received).toString(), expected.join(""));
+  assert.ok(batches > 0, "writes queued behind one in flight went out as a batch");
+});
+
 test(
   "the Duplex takes the socket over: its data calls fail with EBUSY, the rest still works",
   T,

@@ -159,7 +159,8 @@ export function sendAll(
   return NOT_READY;
 }
 
-function checkWritable(stream: Stream, op: string): void {
+/** Raises the pending error, or EPIPE once the write side is shut. */
+export function checkWritable(stream: Stream, op: string): void {
   if (stream.pending !== null) throw stream.takeError(op);
   if (stream.writeShut || stream.socket.destroyed) {
     throw new BrokenPipeError("EPIPE", { op, address: stream.label });
