@@ -403,7 +403,7 @@ export class Descriptor extends PollDesc implements TransportSink, OptionTarget 
 }
 
 /** The error of a data call on a socket whose data is handed over to a Node.js stream. */
-function busyError(op: string, address: string | undefined): SocketError {
+export function busyError(op: string, address: string | undefined): SocketError {
   return new SocketError(
     "EBUSY",
     { op, address },

@@ -17,8 +17,8 @@ import type { Address, AddressInput } from "../net/address.js";
 import { READINESS, type Readiness } from "../selectors/readiness.js";
 import { chunks } from "../streams/chunks.js";
 import { type DuplexOptions, toDuplex } from "../streams/duplex.js";
-import { type FileFor, makefile } from "../streams/file.js";
 import type { FileOptions } from "../streams/file-options.js";
+import { type FileFor, makefile } from "../streams/makefile.js";
 import { readableOf, writableOf } from "../streams/web.js";
 import { Descriptor } from "./descriptor.js";
 import {
