@@ -220,6 +220,7 @@ test(
   T,
   async () => {
     await using pair = await tcpPair();
+    const earlier = pair.server.makefile("rw");
     const duplex = pair.server.toDuplex();
     assert.equal(pair.server.toDuplex(), duplex, "a second call returns the same Duplex");
     const busy = isCode(SocketError, "EBUSY");
@@ -231,6 +232,8 @@ test(
     await assert.rejects(pair.server.sendAll("x"), busy);
     assert.throws(() => pair.server.shutdown(SHUT_WR), busy);
     assert.throws(() => pair.server.makefile(), busy);
+    await assert.rejects(earlier.readline(), busy, "a file made before toDuplex() is refused too");
+    await assert.rejects(earlier.write("x"), busy);
     await assert.rejects(pair.server[Symbol.asyncIterator]().next(), busy);
     await assert.rejects(pair.server.readable.getReader().read(), busy);
     // What moves no data still works.

@@ -18,7 +18,7 @@
  */
 
 import { describe } from "../core/checks.js";
-import type { Descriptor } from "../socket/descriptor.js";
+import { busyError, type Descriptor } from "../socket/descriptor.js";
 import type { SocketOperation } from "../socket/operations.js";
 import {
   closedError,
@@ -290,7 +290,9 @@ export abstract class SocketFile<T extends Unit, W> {
 
   #checkWrite(op: string): void {
     this.checkOpen(op);
-    if (this.#d.closed) throw closedError(op, this.#d);
+    const d = this.#d;
+    if (d.closed) throw closedError(op, d);
+    if (d.holder !== undefined) throw busyError(op, d.describe());
     if (!this.#spec.writing) {
       throw new UnsupportedOperation(
         op,
