@@ -21,7 +21,7 @@ const sourceDir = join(here, "..", "..", "bench");
 const self = basename(fileURLToPath(import.meta.url));
 
 /** Preferred order; anything else runs afterwards, alphabetically. */
-const ORDER = ["bulk", "pingpong", "framed", "connections", "struct", "selectors"];
+const ORDER = ["bulk", "pingpong", "framed", "connections", "pipe", "lines", "struct", "selectors"];
 
 function listScripts(dir: string, extensions: readonly string[]): string[] {
   try {

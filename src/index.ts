@@ -80,6 +80,16 @@ export type { Data, RecvOptions, RecvUntilOptions } from "./socket/operations.js
 export type { Deadline, WaitOptions } from "./socket/policy.js";
 export { getDefaultTimeout, setDefaultTimeout } from "./socket/policy.js";
 export { Socket, socket } from "./socket/socket.js";
+export type { FromNetSocketOptions } from "./streams/adopt.js";
+export { fromNetSocket } from "./streams/adopt.js";
+export { BinaryFile } from "./streams/binary-file.js";
+export type { DuplexOptions } from "./streams/duplex.js";
+export { UnicodeDecodeError, UnicodeEncodeError, UnsupportedOperation } from "./streams/errors.js";
+export type { Size } from "./streams/file.js";
+export { SocketFile } from "./streams/file.js";
+export type { FileOptions, Newline } from "./streams/file-options.js";
+export type { FileFor } from "./streams/makefile.js";
+export { TextFile } from "./streams/text-file.js";
 export type { PackValue, StructBuffer, UnpackedValue } from "./struct/index.js";
 export {
   calcsize,

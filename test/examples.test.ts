@@ -5,7 +5,7 @@ import { execFile } from "node:child_process";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { checkLeaks, python } from "./helpers.js";
+import { checkLeaks, python, pythonFixture } from "./helpers.js";
 
 checkLeaks();
 
@@ -109,3 +109,33 @@ for (const [server, client] of [
     assert.match(running.output(), /no data from/);
   });
 }
+
+test("the line client talks to a CPython socketserver through a file object, across a timeout", {
+  timeout: 30_000,
+}, async () => {
+  const server = pythonFixture("line_server.py", ["0"]);
+  try {
+    const port = /listening on 127\.0\.0\.1 (\d+)/.exec(await server.firstLine)?.[1];
+    assert.ok(port !== undefined);
+    const { stdout } = await run(process.execPath, [example("line-client"), "127.0.0.1", port]);
+    assert.deepEqual(stdout.trimEnd().split("\n"), [
+      "> ECHO hello, socketserver",
+      "< hello, socketserver",
+      "> UPPER sockit",
+      "< SOCKIT",
+      "> SUM 1 2 3 4",
+      "< 10",
+      "  (readline timed out after 0.1 s with half a line buffered; reading again)",
+      "> SLOW half and half",
+      "< half and half",
+      "> QUIT",
+      "< BYE",
+      'end of stream: ""',
+    ]);
+    const { code, stdout: seen } = await server.done();
+    assert.equal(code, 0);
+    assert.match(seen, /server: SLOW half and half\nserver: QUIT\n$/);
+  } finally {
+    server.kill();
+  }
+});

@@ -420,7 +420,7 @@ test("both flavours raise the very same error classes", () => {
   assert.equal(syncApi.AF_INET6, asyncApi.AF_INET6);
 });
 
-test("the synchronous Socket has the async Socket's calls, and Python's detach", () => {
+test("the synchronous Socket has the async Socket's calls but the stream adapters, and detach", () => {
   const calls = (proto: object): string[] =>
     Reflect.ownKeys(proto)
       .filter((key) => key !== "constructor" && key !== Symbol.asyncDispose)
@@ -429,6 +429,18 @@ test("the synchronous Socket has the async Socket's calls, and Python's detach",
       .sort();
   assert.deepEqual(
     calls(syncApi.Socket.prototype),
-    [...calls(asyncApi.Socket.prototype), "detach"].sort(),
+    [
+      ...calls(asyncApi.Socket.prototype).filter(
+        (name) =>
+          ![
+            "makefile",
+            "toDuplex",
+            "readable",
+            "writable",
+            "Symbol(Symbol.asyncIterator)",
+          ].includes(name),
+      ),
+      "detach",
+    ].sort(),
   );
 });

@@ -79,4 +79,9 @@ const PUBLIC_SOCKET_MEMBERS = new Set([
   "fileno",
   "setsockopt",
   "getsockopt",
+  "makefile",
+  "toDuplex",
+  "readable",
+  "writable",
+  "[Symbol.asyncIterator]",
 ]);

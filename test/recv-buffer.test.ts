@@ -71,3 +71,78 @@ test("keeps order while the chunk queue is compacted and reused", () => {
   got.push(...rx.read(rx.length));
   assert.deepEqual(got, sent);
 });
+
+test("readChunk takes the first chunk as it came: a view of owned memory, a copy of borrowed", () => {
+  const rx = filled("abc", "defg");
+  rx.discard(1);
+  const first = rx.readChunk(100);
+  assert.equal(first.toString(), "bc");
+  assert.equal(rx.readChunk(2).toString(), "de");
+  assert.equal(rx.readChunk(100).toString(), "fg");
+  assert.equal(rx.readChunk(100).length, 0);
+  const scratch = Buffer.from("borrowed");
+  rx.pushBorrowed(scratch.subarray(0, 8));
+  const copy = rx.readChunk(100);
+  scratch.fill(0x2e);
+  assert.equal(copy.toString(), "borrowed");
+});
+
+test("decode, at and segments read ranges across chunks without consuming", () => {
+  const rx = filled("héllo", " wo", "rld");
+  const length = rx.length;
+  assert.equal(rx.decode("utf8", 0, length), "héllo world");
+  assert.equal(rx.decode("utf8", 1, 3), "é");
+  assert.equal(rx.decode("latin1", 7, 10), "wor");
+  assert.equal(rx.decode("utf8", 4, 4), "");
+  assert.equal(String.fromCharCode(rx.at(7)), "w");
+  const seen: string[] = [];
+  rx.segments(5, 11, (chunk, from, to) => {
+    seen.push(Buffer.from(chunk.subarray(from, to)).toString());
+  });
+  assert.deepEqual(seen, ["o", " wo", "rl"]);
+  const stopped: string[] = [];
+  rx.segments(0, length, (chunk, from, to) => {
+    stopped.push(Buffer.from(chunk.subarray(from, to)).toString());
+    return false;
+  });
+  assert.equal(stopped.length, 1);
+  assert.equal(rx.length, length, "nothing was consumed");
+  assert.equal(Buffer.from(rx.first()).toString(), "héllo");
+  rx.discard(7);
+  assert.equal(rx.consumed, 7);
+  assert.equal(rx.read(100).toString(), "world");
+});
+
+test("a transferable borrowed chunk taken whole is handed over, not copied", () => {
+  /** Memory of its own (small Buffers share Node's pool, which would hide a copy). */
+  const unpooled = (text: string): Buffer => {
+    const out = Buffer.allocUnsafeSlow(text.length);
+    out.write(text, "latin1");
+    return out;
+  };
+  const rx = new RecvBuffer();
+  const own = unpooled("abcdef");
+  rx.pushBorrowed(own, true);
+  const out = rx.read(6);
+  assert.equal(out.buffer, own.buffer, "the same memory");
+  assert.equal(rx.takeTransferred(), true);
+  assert.equal(rx.takeTransferred(), false);
+  // A part of it is copied: the rest of the chunk stays borrowed.
+  const next = unpooled("ghijkl");
+  rx.pushBorrowed(next, true);
+  const part = rx.read(2);
+  assert.notEqual(part.buffer, next.buffer);
+  assert.equal(part.toString(), "gh");
+  assert.equal(rx.takeTransferred(), false);
+  assert.equal(rx.borrowedLeft, 4);
+  rx.keep();
+  assert.equal(rx.borrowedLeft, 0);
+  const kept = rx.read(4);
+  assert.equal(kept.buffer, next.buffer, "kept in place: no copy");
+  assert.equal(kept.toString(), "ijkl");
+  // The scratch (not transferable) is always copied.
+  const scratch = unpooled("mnop");
+  rx.pushBorrowed(scratch);
+  assert.notEqual(rx.read(4).buffer, scratch.buffer);
+  assert.equal(rx.takeTransferred(), false);
+});

@@ -60,3 +60,54 @@ test("a stream over a socket Node made itself hears when its writes complete", a
     await once(server, "close");
   }
 });
+
+test("large reads into a stream's own buffers lose and reorder nothing, whatever reads them", {
+  timeout: 30_000,
+}, async () => {
+  // Reads of 32 KiB or more go to buffers of the stream's own, which readers may keep (chunks
+  // as they came) or copy out; a reader that pauses leaves them buffered. Every byte must
+  // arrive once, in order.
+  const { tcpPair, sleep } = await import("./helpers.js");
+  await using pair = await tcpPair();
+  const total = 48 << 20;
+  const sent = Buffer.allocUnsafe(total);
+  let seed = 12345;
+  for (let i = 0; i < total; i += 4) {
+    seed = (Math.imul(seed, 1103515245) + 12345) | 0;
+    sent.writeInt32LE(seed, i);
+  }
+  const sending = pair.client.sendAll(sent).then(() => pair.client.shutdown(1));
+  const got: Buffer[] = [];
+  let received = 0;
+  const into = Buffer.alloc(64 * 1024);
+  for (let step = 0; received < total; step++) {
+    let chunk: Buffer;
+    switch (step % 5) {
+      case 0: {
+        const n = await pair.server.recvInto(into);
+        chunk = Buffer.from(into.subarray(0, n));
+        break;
+      }
+      case 1:
+        chunk = await pair.server.recv(100_000);
+        break;
+      case 2:
+        chunk = await pair.server.recvExactly(Math.min(70_000, total - received));
+        break;
+      case 3: {
+        const next = await pair.server[Symbol.asyncIterator]().next();
+        chunk = next.value ?? Buffer.alloc(0);
+        break;
+      }
+      default:
+        if (step % 20 === 4) await sleep(2); // let reads pile up unread
+        chunk = await pair.server.recv(65536);
+    }
+    assert.ok(chunk.length > 0, `stream ended early at ${received}`);
+    got.push(chunk);
+    received += chunk.length;
+  }
+  await sending;
+  assert.equal(received, total);
+  assert.ok(Buffer.concat(got).equals(sent), "every byte once, in order");
+});

@@ -43,6 +43,42 @@ export async function sendBulk(
   }
 }
 
+/**
+ * Writes `lines` lines of `lineBytes` bytes (`x…x\n`) in writes of about 64 KiB, waiting for
+ * `'drain'`: the lines benchmark's one sender, the same for every reader.
+ */
+export async function sendLines(
+  socket: net.Socket,
+  lines: number,
+  lineBytes: number,
+): Promise<void> {
+  const perWrite = Math.max(1, Math.floor((64 * 1024) / lineBytes));
+  const block = Buffer.from(`${"x".repeat(lineBytes - 1)}\n`.repeat(perWrite));
+  for (let sent = 0; sent < lines; sent += perWrite) {
+    const n = Math.min(perWrite, lines - sent);
+    const chunk = n === perWrite ? block : block.subarray(0, n * lineBytes);
+    if (!socket.write(chunk)) await once(socket, "drain");
+  }
+}
+
+/** The lines benchmark's server: waits for the client's go byte, sends the lines, ends. */
+export async function serveLines(
+  ctx: { ready(port: number): void; mark(point: "start" | "end"): void },
+  lines: number,
+  lineBytes: number,
+): Promise<void> {
+  const server = net.createServer({ noDelay: true });
+  ctx.ready(await listenNet(server));
+  const conn = await firstConnection(server);
+  await new Promise<void>((resolve) => conn.once("data", () => resolve()));
+  ctx.mark("start");
+  await sendLines(conn, lines, lineBytes);
+  ctx.mark("end");
+  conn.end();
+  conn.resume();
+  await closed(conn);
+}
+
 /** Resolves when the socket has closed. */
 export function closed(socket: net.Socket): Promise<void> {
   return new Promise((resolve, reject) => {

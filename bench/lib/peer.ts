@@ -14,11 +14,13 @@ import {
   type ControlMessage,
   type FramedParams,
   isControlMessage,
+  type LinesParams,
   type MemorySnapshot,
   type Metrics,
   type ParamsOf,
   type PeerMessage,
   type PingPongParams,
+  type PipeParams,
 } from "./protocol.js";
 
 /** What a server side gets from the runtime. */
@@ -50,12 +52,14 @@ export interface Sides<P> {
   client(params: P, ctx: ClientContext): Promise<Metrics>;
 }
 
-/** Everything an implementation's peer file provides. */
+/** Everything an implementation's peer file provides (the stream benchmarks only where they apply). */
 export interface PeerImplementation {
   bulk: Sides<BulkParams>;
   pingpong: Sides<PingPongParams>;
   framed: Sides<FramedParams>;
   connections: Sides<ConnectionsParams>;
+  pipe?: Sides<PipeParams>;
+  lines?: Sides<LinesParams>;
 }
 
 function send(message: PeerMessage): Promise<void> {
@@ -86,7 +90,14 @@ function cpuMs(since?: NodeJS.CpuUsage): number {
   return (usage.user + usage.system) / 1000;
 }
 
-const BENCHES: readonly BenchName[] = ["bulk", "pingpong", "framed", "connections"];
+const BENCHES: readonly BenchName[] = [
+  "bulk",
+  "pingpong",
+  "framed",
+  "connections",
+  "pipe",
+  "lines",
+];
 
 function parseBench(value: string | undefined): BenchName {
   const bench = BENCHES.find((b) => b === value);
@@ -133,7 +144,8 @@ export function runPeer(impl: PeerImplementation): void {
 
   const run = async (): Promise<PeerMessage> => {
     const params: unknown = JSON.parse(paramsJson);
-    const sides = impl[bench] as Sides<ParamsOf[BenchName]>;
+    const sides = impl[bench] as Sides<ParamsOf[BenchName]> | undefined;
+    if (sides === undefined) throw new Error(`this peer has no ${bench} benchmark`);
     if (role === "server") {
       let cpuStart: NodeJS.CpuUsage | undefined;
       let base: MemorySnapshot | undefined;
@@ -212,4 +224,12 @@ export function marker(
 }
 
 /** Re-exported for peers: parameter types. */
-export type { BulkParams, ConnectionsParams, FramedParams, Metrics, PingPongParams };
+export type {
+  BulkParams,
+  ConnectionsParams,
+  FramedParams,
+  LinesParams,
+  Metrics,
+  PingPongParams,
+  PipeParams,
+};

@@ -4,7 +4,7 @@
  */
 
 /** The benchmarks a peer can play. */
-export type BenchName = "bulk" | "pingpong" | "framed" | "connections";
+export type BenchName = "bulk" | "pingpong" | "framed" | "connections" | "pipe" | "lines";
 
 /** The implementations under test; each has `bench/peers/<name>.ts`. */
 export type ImplName = "sockit" | "net-data" | "net-onread" | "promise-socket" | "await-floor";
@@ -46,12 +46,30 @@ export interface ConnectionsParams {
   backlog: number;
 }
 
+/** pipe: the server pipes `totalBytes` in `chunkBytes` chunks into its stream; the client pipes its stream into a sink. */
+export interface PipeParams {
+  totalBytes: number;
+  chunkBytes: number;
+}
+
+/** lines: the server sends `lines` lines of `lineBytes` (newline included); the client reads them one by one. */
+export interface LinesParams {
+  lines: number;
+  /** Lines read before the timed part (JIT compilation settles meanwhile). */
+  warmup: number;
+  lineBytes: number;
+  /** How the client reads (each implementation documents its styles). */
+  style: string;
+}
+
 /** Parameters by benchmark. */
 export interface ParamsOf {
   bulk: BulkParams;
   pingpong: PingPongParams;
   framed: FramedParams;
   connections: ConnectionsParams;
+  pipe: PipeParams;
+  lines: LinesParams;
 }
 
 /** Named numbers a peer reports (each benchmark knows its keys). */

@@ -14,9 +14,17 @@ import {
   receiveBulk,
 } from "../lib/await-programs.js";
 import { AwaitSocket, awaitServer } from "../lib/await-socket.js";
-import { closed, countCloses, listenNet, sendBulk } from "../lib/net-helpers.js";
+import {
+  closed,
+  connectNet,
+  countCloses,
+  listenNet,
+  sendBulk,
+  serveLines,
+} from "../lib/net-helpers.js";
 import { type PeerImplementation, runPeer } from "../lib/peer.js";
 import { HOST } from "../lib/protocol.js";
+import { LineReader } from "../lib/streams.js";
 
 const GO = Buffer.from([1]);
 
@@ -121,6 +129,26 @@ const awaitFloor: PeerImplementation = {
       await ctx.closeRequested;
       for (const sock of socks) sock.socket.destroy();
       return { connections: socks.length };
+    },
+  },
+
+  lines: {
+    server: (p, ctx) => serveLines(ctx, p.warmup + p.lines, p.lineBytes),
+    async client(p, ctx) {
+      const sock = await connectNet(ctx.port);
+      const reader = new LineReader(sock);
+      sock.write(GO);
+      for (let i = 0; i < p.warmup; i++) await reader.readline();
+      let count = 0;
+      await ctx.timed(async () => {
+        for (;;) {
+          const line = await reader.readline();
+          if (line.length === 0) break;
+          count++;
+        }
+      });
+      sock.destroy();
+      return { lines: count };
     },
   },
 };

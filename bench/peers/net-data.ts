@@ -4,6 +4,8 @@
  */
 
 import * as net from "node:net";
+import * as readline from "node:readline";
+import { pipeline } from "node:stream/promises";
 import { ConcatFramer, encodeFrame } from "../lib/frame.js";
 import {
   closed,
@@ -12,9 +14,11 @@ import {
   firstConnection,
   listenNet,
   sendBulk,
+  serveLines,
 } from "../lib/net-helpers.js";
 import { marker, type PeerImplementation, runPeer, type ServerContext } from "../lib/peer.js";
 import { rttMetrics } from "../lib/stats.js";
+import { bulkSource, countingSink } from "../lib/streams.js";
 
 const GO = Buffer.from([1]);
 
@@ -190,6 +194,63 @@ const netData: PeerImplementation = {
       await ctx.closeRequested;
       for (const sock of socks) sock.destroy();
       return { connections: socks.length };
+    },
+  },
+
+  pipe: {
+    async server(p, ctx) {
+      const server = net.createServer({ noDelay: true });
+      ctx.ready(await listenNet(server));
+      const conn = await firstConnection(server);
+      await new Promise<void>((resolve) => conn.once("data", () => resolve()));
+      ctx.mark("start");
+      await pipeline(bulkSource(p.totalBytes, p.chunkBytes), conn); // ends with FIN
+      ctx.mark("end");
+      conn.resume();
+      await closed(conn);
+    },
+    async client(_p, ctx) {
+      const sock = await connectNet(ctx.port);
+      const sink = countingSink();
+      await ctx.timed(async () => {
+        sock.write(GO);
+        await pipeline(sock, sink);
+      });
+      sock.destroy();
+      return { bytes: sink.bytes };
+    },
+  },
+
+  lines: {
+    server: (p, ctx) => serveLines(ctx, p.warmup + p.lines, p.lineBytes),
+    async client(p, ctx) {
+      const sock = await connectNet(ctx.port);
+      let count = 0;
+      sock.write(GO);
+      const lines = readline.createInterface({ input: sock, crlfDelay: Number.POSITIVE_INFINITY });
+      if (p.style === "iterator") {
+        const iterator = lines[Symbol.asyncIterator]();
+        for (let i = 0; i < p.warmup; i++) await iterator.next();
+        await ctx.timed(async () => {
+          while (!(await iterator.next()).done) count++;
+        });
+      } else {
+        // style "events": the 'line' event; the timed part starts after the warm-up lines.
+        let seen = 0;
+        let warm = (): void => {};
+        const warmed = new Promise<void>((resolve) => {
+          warm = resolve;
+        });
+        const closed = new Promise<void>((resolve) => lines.once("close", resolve));
+        lines.on("line", () => {
+          if (++seen === p.warmup) warm();
+          else if (seen > p.warmup) count++;
+        });
+        if (p.warmup > 0) await warmed;
+        await ctx.timed(() => closed);
+      }
+      sock.destroy();
+      return { lines: count };
     },
   },
 };

@@ -3,6 +3,8 @@
  * With `timeout` set, every socket (listening, accepted, connecting) gets `setTimeout(timeout)`.
  */
 
+import { once } from "node:events";
+import { pipeline } from "node:stream/promises";
 import {
   createServer,
   IPPROTO_TCP,
@@ -19,8 +21,10 @@ import {
   pingPong,
   receiveBulk,
 } from "../lib/await-programs.js";
+import { serveLines } from "../lib/net-helpers.js";
 import { type PeerImplementation, runPeer } from "../lib/peer.js";
 import { HOST } from "../lib/protocol.js";
+import { bulkSource, countingSink } from "../lib/streams.js";
 
 function tune(sock: Socket, timeout: number | null = null): Socket {
   sock.setsockopt(IPPROTO_TCP, TCP_NODELAY, 1);
@@ -152,6 +156,53 @@ const sockit: PeerImplementation = {
       await ctx.closeRequested;
       for (const sock of socks) sock.close();
       return { connections: socks.length };
+    },
+  },
+
+  pipe: {
+    async server(p, ctx) {
+      const server = await listen();
+      ctx.ready(portOf(server));
+      const conn = await acceptOne(server);
+      await conn.recvExactly(1);
+      ctx.mark("start");
+      const duplex = conn.toDuplex();
+      await pipeline(bulkSource(p.totalBytes, p.chunkBytes), duplex); // ends with SHUT_WR
+      ctx.mark("end");
+      // Once the client closes, both sides have ended and Node destroys the Duplex.
+      duplex.resume();
+      await once(duplex, "close");
+    },
+    async client(_p, ctx) {
+      const sock = await connect(ctx.port);
+      const sink = countingSink();
+      await ctx.timed(async () => {
+        await sock.sendAll(GO);
+        await pipeline(sock.toDuplex(), sink);
+      });
+      sock.close();
+      return { bytes: sink.bytes };
+    },
+  },
+
+  lines: {
+    server: (p, ctx) => serveLines(ctx, p.warmup + p.lines, p.lineBytes),
+    async client(p, ctx) {
+      const sock = await connect(ctx.port);
+      // style "text": makefile() (text, UTF-8, universal newlines); "binary": makefile("rb").
+      const f = sock.makefile(p.style === "binary" ? "rb" : "r");
+      await sock.sendAll(GO);
+      for (let i = 0; i < p.warmup; i++) await f.readline();
+      let count = 0;
+      await ctx.timed(async () => {
+        for (;;) {
+          const line = await f.readline();
+          if (line.length === 0) break;
+          count++;
+        }
+      });
+      sock.close();
+      return { lines: count };
     },
   },
 };

@@ -32,6 +32,7 @@ const ERRNO: Readonly<Record<string, ErrnoEntry>> = {
   ENOENT: { errno: 2, text: "no such file or directory" },
   EINTR: { errno: 4, text: "interrupted system call" },
   EBADF: { errno: 9, text: "bad file descriptor" },
+  EBUSY: { errno: 16, text: "device or resource busy" },
   EAGAIN: { errno: 11, text: "resource temporarily unavailable" },
   ENOMEM: { errno: 12, text: "cannot allocate memory" },
   EACCES: { errno: 13, text: "permission denied" },
@@ -133,6 +134,11 @@ export class SocketError extends Error {
   readonly reason: string;
   /** For a failed `sendAll`: how many bytes of `data` were accepted (they will still be sent). */
   bytesSent?: number;
+  /**
+   * For a failed `write` of a file object (`makefile`): how many units of `data` (bytes, or
+   * characters of text) the file took; they will still be sent. Write the rest again.
+   */
+  charactersWritten?: number;
 
   constructor(code: string, options: SocketErrorOptions = {}, reason?: string) {
     checkErrorArguments(new.target.name, code, options, reason);

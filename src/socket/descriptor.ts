@@ -10,7 +10,7 @@
 
 import * as net from "node:net";
 import { describe as show } from "../core/checks.js";
-import { AF_INET6, AF_UNIX, SHUT_RD, SHUT_RDWR, SHUT_WR } from "../core/constants.js";
+import { AF_INET6, AF_UNIX, SHUT_RD, SHUT_RDWR, SHUT_WR, SOCK_STREAM } from "../core/constants.js";
 import { AddressInfoError, BrokenPipeError, SocketError } from "../core/errors.js";
 import {
   type Address,
@@ -48,11 +48,51 @@ export class Descriptor extends PollDesc implements SocketCore, TransportSink, O
   #options: OptionValues | undefined;
   #observers: Observers | undefined;
   #readiness: Readiness | undefined;
+  /** Who the socket's data is handed over to (a Node.js stream); see {@link handOver}. */
+  #holder: object | undefined;
+  /** What runs as the socket closes, before the connection is released. */
+  #closing: Set<() => void> | undefined;
 
   constructor(family: number, type: number) {
     super();
     this.family = family;
     this.type = type;
+  }
+
+  /** A connected socket over a stream made elsewhere (an adopted `net.Socket`). */
+  static connected(family: number, stream: Stream): Descriptor {
+    const descriptor = new Descriptor(family, SOCK_STREAM);
+    descriptor.#attach(stream);
+    return descriptor;
+  }
+
+  // --- stream adapters -----------------------------------------------------------------------
+
+  /**
+   * Hands the socket's data over to `holder` (a Node.js stream that buffers data of its own):
+   * from then on only calls made for `holder` move data, and the socket's own data calls and
+   * `shutdown` fail with `EBUSY`, since they would reorder bytes with the holder's buffers.
+   */
+  handOver(holder: object): void {
+    this.#holder = holder;
+  }
+
+  /** Who the socket's data is handed over to, if anyone. */
+  get holder(): object | undefined {
+    return this.#holder;
+  }
+
+  /**
+   * Runs `hook` when the socket closes, before the connection is released (an open file object
+   * flushes its write buffer there). Returns a function that removes it.
+   */
+  onClose(hook: () => void): () => void {
+    this.#closing ??= new Set();
+    const hooks = this.#closing;
+    hooks.add(hook);
+    return () => {
+      hooks.delete(hook);
+    };
   }
 
   // --- the transport reports readiness -------------------------------------------------------
@@ -211,8 +251,12 @@ export class Descriptor extends PollDesc implements SocketCore, TransportSink, O
     if (stream?.kind === "stream" && stream.state === "connecting") this.#detach();
   }
 
-  /** The stream a sending or receiving call works on; ENOTCONN or EPIPE without one. */
-  stream(op: string, direction: "read" | "write"): Stream {
+  /**
+   * The stream a sending or receiving call works on; ENOTCONN or EPIPE without one, EBUSY when
+   * the data is handed over to someone other than `by`.
+   */
+  stream(op: string, direction: "read" | "write", by?: object): Stream {
+    if (this.#holder !== by) throw busyError(op, this.describe());
     const transport = this.transport;
     if (transport?.kind === "stream") return transport;
     const address = this.describe();
@@ -223,7 +267,7 @@ export class Descriptor extends PollDesc implements SocketCore, TransportSink, O
   /** The stream, if the socket is open and connected (for calls that skip the policy). */
   openStream(): Stream | undefined {
     const transport = this.transport;
-    return transport?.kind === "stream" ? transport : undefined;
+    return transport?.kind === "stream" && this.#holder === undefined ? transport : undefined;
   }
 
   /** SO_RCVBUF in bytes. */
@@ -234,8 +278,9 @@ export class Descriptor extends PollDesc implements SocketCore, TransportSink, O
   // --- the calls that never wait -------------------------------------------------------------
 
   /** `SHUT_RD`, `SHUT_WR` (sends FIN; receiving still works) or `SHUT_RDWR`. */
-  shutdown(how: unknown): void {
+  shutdown(how: unknown, by?: object): void {
     if (this.closed) throw closedError("shutdown");
+    if (this.#holder !== by) throw busyError("shutdown", this.describe());
     if (how !== SHUT_RD && how !== SHUT_WR && how !== SHUT_RDWR) {
       throw new RangeError(
         `shutdown(): how must be SHUT_RD (0), SHUT_WR (1) or SHUT_RDWR (2), got ${show(how)}`,
@@ -252,6 +297,9 @@ export class Descriptor extends PollDesc implements SocketCore, TransportSink, O
   /** Releases the socket now; waiting and later calls fail with `EBADF`. */
   close(): void {
     if (this.closed) return;
+    const hooks = this.#closing;
+    this.#closing = undefined;
+    if (hooks !== undefined) for (const hook of hooks) hook();
     this.closed = true;
     this.transport?.close(this.#options?.linger === 0);
     this.readableChanged();
@@ -345,4 +393,13 @@ export class Descriptor extends PollDesc implements SocketCore, TransportSink, O
     };
     return this.#readiness;
   }
+}
+
+/** The error of a data call on a socket whose data is handed over to a Node.js stream. */
+export function busyError(op: string, address: string | undefined): SocketError {
+  return new SocketError(
+    "EBUSY",
+    { op, address },
+    "the socket is in use by the stream toDuplex() returned: read and write through that stream",
+  );
 }

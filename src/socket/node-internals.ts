@@ -2,7 +2,8 @@
  * Every reach into `node:net`'s undocumented internals, in one place, each feature-detected with
  * a documented fallback:
  *
- * - the `onread` option calling its callback with the `net.Socket` as `this`, and a listening
+ * - the `onread` option calling its callback with the `net.Socket` as `this`, and a buffer
+ *   function being asked for the next read's buffer after each read; a listening
  *   server's handle whose `onconnection` sockit takes over to wrap each accepted handle itself
  *   (reads then go through one shared buffer, with no allocation per read);
  * - `_handle.fd`, the OS descriptor (`fileno()`);
@@ -19,6 +20,15 @@ import * as net from "node:net";
 
 /** Whether `onread` and the accept takeover work as on Node.js (not on Bun). */
 export const ONREAD_HOOKS: boolean = typeof process.versions.bun !== "string";
+
+/**
+ * Whether `onread.buffer` may be a function (documented) that Node.js calls after every read
+ * for the buffer of the next one (its `stream_base_commons`), so a stream can read large chunks
+ * into memory of its own. Node.js only; elsewhere every read goes to the shared scratch buffer.
+ * Nothing depends on the call timing: each read reports the buffer it used.
+ */
+export const READ_BUFFER_CHOICE: boolean =
+  ONREAD_HOOKS && typeof process.versions.deno !== "string";
 
 interface ServerHandle {
   onconnection?: (error: number, handle: unknown) => void;

@@ -27,6 +27,10 @@ export class RecvBuffer {
   #consumed = 0;
   /** The borrowed chunk, if one is in the queue (always the last chunk). */
   #borrowed: Uint8Array | null = null;
+  /** The borrowed chunk's memory may be handed over rather than copied (see pushBorrowed). */
+  #transferable = false;
+  /** A read took the borrowed chunk whole, memory and all (see takeTransferred). */
+  #transferred = false;
 
   /** Bytes buffered. */
   get length(): number {
@@ -50,10 +54,37 @@ export class RecvBuffer {
     this.#length += chunk.length;
   }
 
-  /** Queues a view of scratch memory; call {@link adopt} before the memory is reused. */
-  pushBorrowed(chunk: Uint8Array): void {
+  /**
+   * Queues a view of scratch memory; call {@link adopt} (or {@link keep}) before the memory is
+   * reused. `transferable`: the memory is the stream's own read buffer, which a read taking the
+   * whole chunk may keep instead of copying (then {@link takeTransferred} says so).
+   */
+  pushBorrowed(chunk: Uint8Array, transferable = false): void {
     this.push(chunk);
-    if (chunk.length > 0) this.#borrowed = chunk;
+    if (chunk.length > 0) {
+      this.#borrowed = chunk;
+      this.#transferable = transferable;
+    }
+  }
+
+  /** Bytes of the borrowed chunk still queued. */
+  get borrowedLeft(): number {
+    const borrowed = this.#borrowed;
+    const last = this.#tail - 1;
+    if (borrowed === null || last < this.#head || this.#chunks[last] !== borrowed) return 0;
+    return last === this.#head ? borrowed.length - this.#offset : borrowed.length;
+  }
+
+  /** Keeps what is left of a transferable borrowed chunk as it is: its memory is ours now. */
+  keep(): void {
+    this.#borrowed = null;
+  }
+
+  /** Whether a read took the borrowed chunk's memory since the last call; clears the answer. */
+  takeTransferred(): boolean {
+    const transferred = this.#transferred;
+    this.#transferred = false;
+    return transferred;
   }
 
   /** Copies what is left of the borrowed chunk into owned memory. */
@@ -74,11 +105,20 @@ export class RecvBuffer {
   read(n: number): Buffer {
     n = Math.min(n, this.#length);
     const head = this.#head < this.#tail ? this.#chunks[this.#head]! : EMPTY;
-    if (head !== this.#borrowed && head.length - this.#offset >= n && n > 0) {
-      // One owned chunk holds it all: hand out a view and drop it from the queue.
-      const out = toBuffer(head).subarray(this.#offset, this.#offset + n);
-      this.#consume(n);
-      return out;
+    if (n > 0 && head.length - this.#offset >= n) {
+      if (head !== this.#borrowed) {
+        // One owned chunk holds it all: hand out a view and drop it from the queue.
+        const out = toBuffer(head).subarray(this.#offset, this.#offset + n);
+        this.#consume(n);
+        return out;
+      }
+      if (this.#transferable && this.#offset === 0 && n === head.length) {
+        // The stream's own read buffer, taken whole: hand it over instead of copying it.
+        this.#transferred = true;
+        this.#borrowed = null;
+        this.#consume(n);
+        return toBuffer(head);
+      }
     }
     const out = Buffer.allocUnsafe(n);
     this.#copy(out, 0, n, true);
@@ -90,6 +130,91 @@ export class RecvBuffer {
     n = Math.min(n, this.#length);
     this.#copy(target, offset, n, true);
     return n;
+  }
+
+  /**
+   * Removes and returns up to `max` bytes of the first chunk: a view when the buffer owns that
+   * chunk (no copy), else a copy. For readers that take data as it came (streams, iteration).
+   */
+  readChunk(max: number): Buffer {
+    if (this.#length === 0) return Buffer.alloc(0);
+    const head = this.#chunks[this.#head]!;
+    return this.read(Math.min(max, head.length - this.#offset));
+  }
+
+  /** The unconsumed bytes of the first chunk, as a view (valid until the buffer changes). */
+  first(): Uint8Array {
+    if (this.#length === 0) return EMPTY;
+    return this.#chunks[this.#head]!.subarray(this.#offset);
+  }
+
+  /** Consumes `n` bytes (at most what is buffered) without returning them. */
+  discard(n: number): void {
+    this.#consume(Math.min(n, this.#length));
+  }
+
+  /** The byte at index `i` (0 is the oldest buffered byte); `i` must be below `length`. */
+  at(i: number): number {
+    let c = this.#head;
+    let index = i + this.#offset;
+    for (;;) {
+      const chunk = this.#chunks[c]!;
+      if (index < chunk.length) return chunk[index]!;
+      index -= chunk.length;
+      c++;
+    }
+  }
+
+  /**
+   * Decodes bytes `[start, end)` as `encoding` without consuming them: straight from the chunk
+   * when one chunk holds them all (no copy), else through one copy.
+   */
+  decode(encoding: BufferEncoding, start: number, end: number): string {
+    if (end <= start) return "";
+    let c = this.#head;
+    let index = start + this.#offset;
+    for (;;) {
+      const chunk = this.#chunks[c]!;
+      if (index < chunk.length) {
+        if (index + (end - start) <= chunk.length) {
+          return toBuffer(chunk).toString(encoding, index, index + (end - start));
+        }
+        break;
+      }
+      index -= chunk.length;
+      c++;
+    }
+    const copy = Buffer.allocUnsafe(end - start);
+    let at = 0;
+    this.segments(start, end, (chunk, from, to) => {
+      copy.set(chunk.subarray(from, to), at);
+      at += to - from;
+    });
+    return copy.toString(encoding);
+  }
+
+  /**
+   * Calls `visit(chunk, from, to)` for the bytes `[start, end)` chunk by chunk, oldest first,
+   * without consuming them, until `visit` returns false. `from`/`to` index into `chunk`.
+   */
+  segments(
+    start: number,
+    end: number,
+    visit: (chunk: Uint8Array, from: number, to: number) => unknown,
+  ): void {
+    end = Math.min(end, this.#length);
+    let base = 0;
+    for (let c = this.#head; c < this.#tail && base < end; c++) {
+      const chunk = this.#chunks[c]!;
+      const first = c === this.#head ? this.#offset : 0;
+      const size = chunk.length - first;
+      if (base + size > start) {
+        const from = first + Math.max(0, start - base);
+        const to = first + Math.min(size, end - base);
+        if (visit(chunk, from, to) === false) return;
+      }
+      base += size;
+    }
   }
 
   /** Returns a copy of up to `n` bytes without consuming them. */
@@ -139,6 +264,7 @@ export class RecvBuffer {
     this.#offset = 0;
     this.#length = 0;
     this.#borrowed = null;
+    this.#transferred = false;
   }
 
   #matches(delimiter: Uint8Array, chunkIndex: number, index: number): boolean {

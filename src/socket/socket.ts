@@ -8,11 +8,18 @@
  * @module
  */
 
+import type { Duplex } from "node:stream";
+import type { ReadableStream, WritableStream } from "node:stream/web";
 import { describe } from "../core/checks.js";
 import { AF_INET, AF_INET6, AF_UNIX, SOCK_STREAM } from "../core/constants.js";
 import { AddressInfoError, errnoOf, SocketError, TimeoutError } from "../core/errors.js";
 import type { Address, AddressInput } from "../net/address.js";
 import { READINESS, type Readiness } from "../selectors/readiness.js";
+import { chunks } from "../streams/chunks.js";
+import { type DuplexOptions, toDuplex } from "../streams/duplex.js";
+import type { FileOptions } from "../streams/file-options.js";
+import { type FileFor, makefile } from "../streams/makefile.js";
+import { readableOf, writableOf } from "../streams/web.js";
 import { Descriptor } from "./descriptor.js";
 import {
   ACCEPT,
@@ -265,10 +272,64 @@ export class Socket {
     return this.#d.getsockopt(level, option);
   }
 
+  // --- streams (src/streams/) -------------------------------------------------------------------
+
+  /**
+   * A file object over the socket, as Python's `makefile`: `"r"`, `"w"` or `"rw"`, with `"b"`
+   * for a {@link BinaryFile} (else a {@link TextFile}, UTF-8 by default). Its reads are socket
+   * calls under the socket's mode, and it survives timeouts with nothing lost. Closing it leaves
+   * the socket open; closing the socket sends what the file still holds and makes its calls
+   * fail with `EBADF`.
+   */
+  makefile<M extends string = "r">(mode?: M, options?: FileOptions): FileFor<M> {
+    return makefile(this.#d, mode, options) as FileFor<M>;
+  }
+
+  /**
+   * A `node:stream` Duplex over the connected socket, with backpressure both ways; ending its
+   * writable side is `shutdown(SHUT_WR)`, destroying it closes the socket. It takes the socket
+   * over: the socket's own data calls then fail with `EBUSY`. A second call returns the same
+   * Duplex.
+   */
+  toDuplex(options?: DuplexOptions): Duplex {
+    return toDuplex(this.#d, options);
+  }
+
+  /**
+   * The socket as a WHATWG byte `ReadableStream` (BYOB readers receive straight into their
+   * buffer), as Deno's `Conn.readable`; cancelling it closes the socket.
+   */
+  get readable(): ReadableStream<Uint8Array> {
+    return readableOf(this.#d);
+  }
+
+  /**
+   * The socket as a WHATWG `WritableStream`, as Deno's `Conn.writable`; closing it is
+   * `shutdown(SHUT_WR)`, aborting it closes the socket.
+   */
+  get writable(): WritableStream<Uint8Array> {
+    return writableOf(this.#d);
+  }
+
+  /**
+   * `for await (const chunk of sock)`: the received data as it comes, until end of stream. Each
+   * step is a `recv` under the socket's mode; leaving the loop early leaves the socket open
+   * and loses nothing.
+   */
+  [Symbol.asyncIterator](): AsyncGenerator<Buffer, void, undefined> {
+    return chunks(this.#d);
+  }
+
   /** @internal What a selector watches. */
   get [READINESS](): Readiness {
     return this.#d.readiness;
   }
+}
+
+/** @internal The `Socket` of a descriptor made elsewhere (an adopted connection). */
+export function socketOf(descriptor: Descriptor): Socket {
+  adopting = descriptor;
+  return new Socket();
 }
 
 /** Creates a socket (Python's `socket.socket`). */

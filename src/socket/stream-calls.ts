@@ -111,7 +111,7 @@ export function recvUntil(
 }
 
 /** With nothing buffered: raises the pending error, or true at end of stream. */
-function ended(stream: Stream, op: string): boolean {
+export function ended(stream: Stream, op: string): boolean {
   if (stream.pending !== null) throw stream.takeError(op);
   return stream.eof;
 }
@@ -171,7 +171,8 @@ export function sendAll(
   return NOT_READY;
 }
 
-function checkWritable(stream: Stream, op: string): void {
+/** Raises the pending error, or EPIPE once the write side is shut. */
+export function checkWritable(stream: Stream, op: string): void {
   if (stream.pending !== null) throw stream.takeError(op);
   if (stream.writeShut || stream.socket.destroyed) {
     throw new BrokenPipeError("EPIPE", { op, address: stream.label });

@@ -19,6 +19,7 @@ import {
   ONREAD_HOOKS,
   OwnSocket,
   ownerOf,
+  READ_BUFFER_CHOICE,
   readinessProbe,
   type SocketOwner,
   setOwner,
@@ -172,8 +173,14 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
     ownerOf<Stream>(this).#onData(chunk);
   };
 
-  /** Node's `onread` option, one object for every socket (Node only reads it). */
-  static #onread = { buffer: SCRATCH, callback: Stream.#onReadShared };
+  /**
+   * Node's `onread` option, one object for every socket (Node only reads it). Its buffer is
+   * {@link nextReadBuffer} where Node asks for each read's buffer, else the shared scratch.
+   */
+  static #onread = {
+    buffer: READ_BUFFER_CHOICE ? nextReadBuffer : SCRATCH,
+    callback: Stream.#onReadShared,
+  };
 
   /** A socket of our own: reads through the shared scratch buffer where `onread` works. */
   static #newSocket(): net.Socket {
@@ -240,6 +247,30 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
     const stream = new Stream(socket, sink);
     stream.#captureNames(local);
     socket.on("data", Stream.#onDataShared);
+    return stream;
+  }
+
+  /**
+   * Takes over a connected `net.Socket` made elsewhere (or a subclass such as `tls.TLSSocket`):
+   * `head` (bytes its previous reader already took, such as an HTTP upgrade's), then whatever
+   * waits in its readable buffer, then what it reads next, in that order. Half-close is turned
+   * on (a FIN from the peer no longer ends our side), and its end of stream or shut write side
+   * carry over.
+   */
+  static adopt(socket: net.Socket, sink: TransportSink, head?: Uint8Array): Stream {
+    setWriteHighWaterMark(socket, 0);
+    socket.allowHalfOpen = true;
+    const stream = new Stream(socket, sink);
+    if (head !== undefined && head.length > 0) stream.rx.push(Buffer.from(head));
+    stream.#captureNames();
+    if (socket.readableEnded) stream.#flags |= EOF;
+    if (socket.writableEnded) stream.#flags |= WRITE_SHUT;
+    // 'data' listeners hear the readable buffer first (from the next tick), then new reads.
+    socket.on("data", Stream.#onDataShared);
+    if (stream.rx.length >= stream.#limit()) {
+      stream.#paused = true;
+      socket.pause();
+    } else socket.resume();
     return stream;
   }
 
@@ -320,13 +351,33 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
     }
   }
 
+  /**
+   * A read landed in `buf`: the shared scratch, or (after a large read) this stream's own read
+   * buffer. Readers waiting now copy straight out of it. What they leave is copied into owned
+   * memory, except that the bulk of a read into our own buffer stays where it landed, and a
+   * reader that took such a read whole keeps its memory: then the next read needs a new buffer.
+   * So a large read costs one copy at most, and none for readers that take chunks as they came
+   * (streams, iteration).
+   */
   #onRead(nread: number, buf: Uint8Array): boolean {
     readEpoch = (readEpoch + 1) | 0;
     if (this.#readShut) return true;
-    this.rx.pushBorrowed(scratchView(buf, nread));
+    const rx = this.rx;
+    const own = buf !== SCRATCH;
+    rx.pushBorrowed(scratchView(buf, nread), own);
     this.sink.readableChanged();
-    this.rx.adopt();
-    if (this.rx.length < this.#limit()) return true;
+    if (rx.takeTransferred()) nextRead = Buffer.allocUnsafeSlow(SCRATCH.length);
+    else if (own && rx.borrowedLeft >= nread / 2) {
+      rx.keep();
+      nextRead = Buffer.allocUnsafeSlow(SCRATCH.length);
+    } else {
+      rx.adopt();
+      // Large reads go on in our own buffer (reused while readers copy it out); small ones in
+      // the scratch.
+      if (nread >= LARGE_READ)
+        nextRead = own ? (buf as Buffer) : Buffer.allocUnsafeSlow(SCRATCH.length);
+    }
+    if (rx.length < this.#limit()) return true;
     this.#paused = true;
     return false;
   }
@@ -429,6 +480,18 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
     if (this.#staged !== null) this.#flushStaged();
     this.socket.write(chunk);
     this.#accepted += chunk.length;
+    return this.#accepted;
+  }
+
+  /**
+   * Lends `chunks` to Node in one go, corked, so they leave in one `writev`; returns where the
+   * last one ends (see {@link write}). For a caller that already holds them all (a Duplex's
+   * writable buffer), so the send buffer's bound does not apply to them.
+   */
+  writeBatch(chunks: readonly Uint8Array[]): number {
+    this.socket.cork();
+    for (const chunk of chunks) this.write(chunk);
+    this.socket.uncork();
     return this.#accepted;
   }
 
@@ -590,6 +653,19 @@ const KERNEL_DRAIN_READS = 1024;
 
 /** Counts reads by any stream (wrapping int32): a stream's first copy after one is a reply. */
 let readEpoch = 0;
+
+/** A read of at least this many bytes makes a stream read into a buffer of its own next. */
+const LARGE_READ = 32 * 1024;
+
+/** The buffer the next read goes to, chosen by the read callback just before Node asks. */
+let nextRead: Buffer = SCRATCH;
+
+/** `onread`'s buffer function: the choice of the last read callback, once; then the scratch. */
+function nextReadBuffer(): Buffer {
+  const next = nextRead;
+  nextRead = SCRATCH;
+  return next;
+}
 
 /** Streams with staged copies, flushed by one tick callback for all of them. */
 const stagedFlushes = new EndOfTick<Stream>((stream) => Stream.flushStaged(stream));

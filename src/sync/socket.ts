@@ -32,6 +32,17 @@ import type { SocketInfo } from "./helper.js";
 /** The value of an async call's promise, with async sockets turned into synchronous ones. */
 type Synced<T> = T extends [AsyncSocket, infer A] ? [Socket, A] : T;
 
+/**
+ * The async socket's stream adapters, which sockit/sync does not have: they hand data to an
+ * event loop, which a thread blocked in a call does not run.
+ */
+export type StreamAdapter =
+  | "makefile"
+  | "toDuplex"
+  | "readable"
+  | "writable"
+  | typeof Symbol.asyncIterator;
+
 /** An async API with each promise replaced by its value. */
 export type Blocking<T> = {
   [K in keyof T]: T[K] extends (...args: infer A) => Promise<infer R>
@@ -53,7 +64,8 @@ export type Blocking<T> = {
  * sock.close();
  * ```
  */
-export interface Socket extends Blocking<Omit<AsyncSocket, typeof Symbol.asyncDispose>> {
+export interface Socket
+  extends Blocking<Omit<AsyncSocket, typeof Symbol.asyncDispose | StreamAdapter>> {
   /**
    * Puts the socket in the closed state without closing the connection, and returns its
    * descriptor: another thread takes the connection over with `new Socket(family, type, 0, fd)`
