@@ -143,10 +143,23 @@ export function sendTo(t: Datagram, call: SendCall, op: string): number | typeof
 
 /** Refuses a destination as Linux would before sending: port 0 or an address of the other family. */
 function checkDestination(t: Datagram, host: string, port: number, op: string): void {
-  const address = formatAddress([host, port]);
+  if (port === 0) {
+    throw new SocketError(
+      "EINVAL",
+      { op, address: formatAddress([host, port]) },
+      "port 0 is not a destination",
+    );
+  }
+  // A socket mostly sends to the same few hosts: the last one checked is remembered.
+  if (host === lastHost && t.family === lastFamily) return;
   const literal = isIP(host);
   if (literal !== 0 && literal !== (t.family === AF_INET6 ? 6 : 4)) {
-    throw new AddressInfoError("EAI_ADDRFAMILY", { op, address });
+    throw new AddressInfoError("EAI_ADDRFAMILY", { op, address: formatAddress([host, port]) });
   }
-  if (port === 0) throw new SocketError("EINVAL", { op, address }, "port 0 is not a destination");
+  lastHost = host;
+  lastFamily = t.family;
 }
+
+/** The last destination host that passed {@link checkDestination}, and its socket's family. */
+let lastHost = "";
+let lastFamily = 0;
