@@ -9,6 +9,8 @@ import assert from "node:assert/strict";
 import * as dgram from "node:dgram";
 import { once } from "node:events";
 import { describe, test } from "node:test";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import {
   type Address,
   AF_INET,
@@ -33,6 +35,8 @@ import {
   bufferMemory,
   checkLeaks,
   isCode,
+  ON_BUN,
+  ON_DENO,
   pythonFixture,
   sleep,
   track,
@@ -58,6 +62,7 @@ const name = (sock: Socket): IPv4Address => sock.getsockname() as IPv4Address;
 
 describe("binding", () => {
   test("binds when bind resolves: getsockname shows the real port and fileno the descriptor", {
+    todo: ON_DENO && "Deno: UDP handles expose no descriptor, so fileno() is -1",
     timeout: 10_000,
   }, async () => {
     using sock = socket(AF_INET, SOCK_DGRAM);
@@ -114,6 +119,7 @@ describe("binding", () => {
 
 describe("connecting", () => {
   test("sets the default peer: send goes there, getpeername names it", {
+    todo: ON_DENO && "Deno: connect does not connect the OS socket (no source address)",
     timeout: 10_000,
   }, async () => {
     using server = await udp();
@@ -143,6 +149,9 @@ describe("connecting", () => {
 
   test("connecting again moves the peer and keeps the local port", {
     timeout: 10_000,
+    // Bun's disconnect releases a port that was not bound explicitly, and its handle cannot
+    // bind it again.
+    todo: ON_BUN && "Bun: connecting again changes the local port",
   }, async () => {
     using a = await udp();
     using b = await udp();
@@ -162,6 +171,11 @@ describe("connecting", () => {
 
   test("sendTo another address on a connected socket sends there, and the socket stays connected", {
     timeout: 10_000,
+    // Bun's disconnect releases a port that was not bound explicitly, and its handle cannot
+    // bind it again.
+    todo:
+      (ON_BUN && "Bun: connecting again changes the local port") ||
+      (ON_DENO && "Deno: connect does not connect the OS socket (no source address)"),
   }, async () => {
     using peer = await udp();
     using other = await udp();
@@ -181,6 +195,7 @@ describe("connecting", () => {
   });
 
   test("an ICMP port unreachable is ConnectionRefusedError on the next call, then the socket works", {
+    todo: ON_DENO && "Deno: connect does not connect the OS socket, so no ICMP error",
     timeout: 10_000,
   }, async () => {
     using sock = socket(AF_INET, SOCK_DGRAM);
@@ -237,6 +252,7 @@ describe("the receive queue", () => {
     timeout: 60_000,
   }, async () => {
     using receiver = await udp();
+    collectGarbage();
     const before = bufferMemory();
     let peak = 0;
     const sampler = setInterval(() => {
@@ -256,9 +272,19 @@ describe("the receive queue", () => {
     } finally {
       clearInterval(sampler);
     }
-    assert.ok(receiver.dropped > 0, "the queue filled up and dropped datagrams");
+    const read = receiver.dropped + 2;
+    assert.ok(receiver.dropped > 100, `${receiver.dropped} dropped`);
+    // What is kept is the queue: kept without a bound, the datagrams Node read would be
+    // read × 64 KiB (hundreds of MiB). Garbage waits for the collector, so measure after it.
+    collectGarbage();
+    const kept = bufferMemory() - before;
+    assert.ok(
+      kept < 16 * 2 ** 20,
+      `${(kept / 2 ** 20).toFixed(1)} MiB kept after ${read} datagrams`,
+    );
+    assert.ok(peak < 256 * 2 ** 20, `peak ${(peak / 2 ** 20).toFixed(1)} MiB`);
     let queued = 0;
-    while (true) {
+    for (;;) {
       try {
         await receiver.recv(65536, { timeout: 0 });
         queued++;
@@ -267,10 +293,19 @@ describe("the receive queue", () => {
       }
     }
     assert.ok(queued * (65_507 + DATAGRAM_OVERHEAD) <= 131_072 + 65_507 + DATAGRAM_OVERHEAD);
-    // Each datagram Node reads is 64 KiB; kept without a bound, a few thousand would be 100s of MiB.
-    assert.ok(peak < 64 * 2 ** 20, `peak ${(peak / 2 ** 20).toFixed(1)} MiB`);
   });
 });
+
+/** A full garbage collection, where the runtime offers one (Node.js: through V8's flag). */
+function collectGarbage(): void {
+  const bun = (globalThis as { Bun?: { gc(force: boolean): void } }).Bun;
+  if (bun !== undefined) {
+    bun.gc(true);
+    return;
+  }
+  setFlagsFromString("--expose-gc");
+  (runInNewContext("gc") as () => void)();
+}
 
 describe("sending", () => {
   test("a full send queue makes a non-blocking sendTo fail with EAGAIN, and a blocking one wait", {
@@ -295,6 +330,20 @@ describe("sending", () => {
     while (received < 3) {
       await receiver.recv(2000, { timeout: 5 });
       received++;
+    }
+  });
+
+  test("datagrams sent in one tick arrive in order, also while an unbound socket binds", {
+    timeout: 10_000,
+  }, async () => {
+    using receiver = await udp();
+    for (const bound of [false, true]) {
+      using sender = bound ? await udp() : socket(AF_INET, SOCK_DGRAM);
+      const sends = Array.from({ length: 10 }, (_, i) => sender.sendTo(`#${i}`, name(receiver)));
+      await Promise.all(sends);
+      for (let i = 0; i < 10; i++) {
+        assert.equal((await receiver.recv(10, { timeout: 5 })).toString(), `#${i}`);
+      }
     }
   });
 

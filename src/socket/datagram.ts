@@ -32,6 +32,12 @@ export interface DatagramFlags {
   readonly ipv6Only: boolean;
 }
 
+/**
+ * Deno's `node:dgram` sends the datagrams given to it in one tick in reverse order when it has
+ * to resolve their address (Deno 2.9): there, one such send at a time is given to it.
+ */
+const ONE_LOOKUP_AT_A_TIME = typeof process.versions.deno === "string";
+
 /** libuv's bind flags. */
 const UV_UDP_IPV6ONLY = 1;
 const UV_UDP_REUSEADDR = 4;
@@ -56,8 +62,16 @@ export class Datagram extends Transport {
   #queued = 0;
   /** The cost of each datagram handed to Node, oldest first (Node reports them in order). */
   readonly #sizes: number[] = [];
+  /** Datagrams not yet given to Node (while the socket binds), oldest first. */
+  #held: [data: Uint8Array, port: number | undefined, host: string | undefined][] | undefined;
+  /** Sends to an address given to Node and not yet reported (see ONE_LOOKUP_AT_A_TIME). */
+  #addressed = 0;
   #closed = false;
-  /** While a connected socket is briefly disconnected (see sendAside): its peer, to filter. */
+  /**
+   * The peer of a connected socket: datagrams from anyone else are dropped here too, where the
+   * kernel has not (while sendAside has the socket disconnected; runtimes whose connect does
+   * not connect the OS socket, as Deno's).
+   */
   #only: { readonly address: string; readonly port: number } | undefined;
   /** The OS socket was closed. */
   #released = false;
@@ -111,13 +125,15 @@ export class Datagram extends Transport {
     } catch (error) {
       this.fail(error);
     }
+    this.#flush();
     this.sink.writableChanged();
   };
 
   readonly #onError = (error: Error): void => {
     if (this.bindState === "binding") {
       this.bindState = "failed";
-      // Node drops the sends it held for the bind, without reporting them.
+      // The datagrams held for the bind go nowhere.
+      this.#held = undefined;
       this.#queued = 0;
       this.#sizes.length = 0;
     }
@@ -125,6 +141,10 @@ export class Datagram extends Transport {
   };
 
   readonly #onSent = (error: Error | null): void => {
+    if (ONE_LOOKUP_AT_A_TIME && this.#addressed > 0) {
+      this.#addressed--;
+      this.#flush();
+    }
     const size = this.#sizes.shift() ?? 0;
     const wasFull = this.#queued >= this.sndbuf;
     this.#queued -= size;
@@ -199,9 +219,9 @@ export class Datagram extends Transport {
   #connect(socket: dgram.Socket, host: string, port: number): void {
     this.connectState = "connecting";
     socket.connect(port, host, (error?: Error) => {
-      this.#only = undefined;
       if (this.#closed) return;
       if (error !== undefined && error !== null) {
+        this.#only = undefined;
         this.connectState = "failed";
         this.fail(error);
         return;
@@ -209,6 +229,7 @@ export class Datagram extends Transport {
       this.connectState = "connected";
       const remote = socket.remoteAddress();
       this.peer = { address: remote.address, port: remote.port };
+      this.#only = this.peer;
       this.#label = formatAddress([remote.address, remote.port]);
       this.sink.writableChanged();
     });
@@ -232,6 +253,7 @@ export class Datagram extends Transport {
   #disconnect(socket: dgram.Socket): void {
     const port = socket.address().port;
     socket.disconnect();
+    this.#only = undefined;
     this.connectState = "none";
     if (socket.address().port === port) return;
     const handle = datagramHandle(socket);
@@ -248,17 +270,46 @@ export class Datagram extends Transport {
    * pending error.
    */
   send(data: Uint8Array, port?: number, host?: string): void {
-    const socket = this.#autobind();
+    this.#autobind();
     const cost = data.length + DATAGRAM_OVERHEAD;
     this.#queued += cost;
     this.#sizes.push(cost);
+    // Held by us, not by Node, while the socket binds: not every runtime keeps their order.
+    if (this.#held === undefined && this.#ready(port)) {
+      this.#send(data, port, host);
+      return;
+    }
+    this.#held ??= [];
+    this.#held.push([data, port, host]);
+  }
+
+  /** Whether a send can be given to Node now. */
+  #ready(port: number | undefined): boolean {
+    if (this.bindState !== "bound") return false;
+    return !ONE_LOOKUP_AT_A_TIME || port === undefined || this.#addressed === 0;
+  }
+
+  /** Gives Node the held datagrams, in order, as far as it can take them. */
+  #flush(): void {
+    const held = this.#held;
+    if (held === undefined) return;
+    let i = 0;
+    while (i < held.length && this.#ready(held[i]![1])) {
+      const [data, port, host] = held[i++]!;
+      this.#send(data, port, host);
+    }
+    if (i === held.length) this.#held = undefined;
+    else held.splice(0, i);
+  }
+
+  #send(data: Uint8Array, port: number | undefined, host: string | undefined): void {
+    if (ONE_LOOKUP_AT_A_TIME && port !== undefined) this.#addressed++;
     try {
-      if (port === undefined) socket.send(data, this.#onSent);
-      else socket.send(data, port, host, this.#onSent);
+      if (port === undefined) this.socket!.send(data, this.#onSent);
+      else this.socket!.send(data, port, host, this.#onSent);
     } catch (error) {
-      this.#queued -= cost;
-      this.#sizes.pop();
-      throw error;
+      // Node checked what sockit checks already; report anything else as a failed send.
+      this.#onSent(error as Error);
     }
   }
 

@@ -10,10 +10,11 @@
  * - `_destroy`, overridden to keep a connection's local name as Node destroys it;
  * - a `dgram.Socket`'s handle (its descriptor, and binding it again after a disconnect).
  *
- * Node.js and Deno have all of them. Bun's `node:net` calls `onread`'s callback with another
- * `this` and cannot read from a socket made from one of its accepted handles: there, streams read
- * through `'data'` events and accepted connections come from the server's `'connection'` event,
- * the documented API every runtime implements.
+ * Node.js and Deno have all but the last, which only Node.js has (Deno's disconnect keeps the
+ * port anyway; Bun's loses it, and its handle cannot bind again). Bun's `node:net` calls
+ * `onread`'s callback with another `this` and cannot read from a socket made from one of its
+ * accepted handles: there, streams read through `'data'` events and accepted connections come
+ * from the server's `'connection'` event, the documented API every runtime implements.
  */
 
 import type * as dgram from "node:dgram";
@@ -107,8 +108,11 @@ let dgramState: symbol | null | undefined;
  */
 export function datagramHandle(socket: dgram.Socket): DatagramHandle | undefined {
   if (dgramState === undefined) {
+    // Node.js calls it "state symbol", Deno "kStateSymbol".
     dgramState =
-      Object.getOwnPropertySymbols(socket).find((s) => s.description === "state symbol") ?? null;
+      Object.getOwnPropertySymbols(socket).find(
+        (s) => s.description === "state symbol" || s.description === "kStateSymbol",
+      ) ?? null;
   }
   if (dgramState === null) return undefined;
   const state = (socket as unknown as Record<symbol, { handle?: DatagramHandle | null }>)[
