@@ -33,10 +33,10 @@ export interface DatagramFlags {
 }
 
 /**
- * Deno's `node:dgram` sends the datagrams given to it in one tick in reverse order when it has
- * to resolve their address (Deno 2.9): there, one such send at a time is given to it.
+ * Deno's `node:dgram` sends the datagrams given to it in one tick in reverse order (Deno 2.9):
+ * there, it is given one at a time, the next once it has reported the last one sent.
  */
-const ONE_LOOKUP_AT_A_TIME = typeof process.versions.deno === "string";
+const ONE_AT_A_TIME = typeof process.versions.deno === "string";
 
 /** libuv's bind flags. */
 const UV_UDP_IPV6ONLY = 1;
@@ -64,8 +64,8 @@ export class Datagram extends Transport {
   readonly #sizes: number[] = [];
   /** Datagrams not yet given to Node (while the socket binds), oldest first. */
   #held: [data: Uint8Array, port: number | undefined, host: string | undefined][] | undefined;
-  /** Sends to an address given to Node and not yet reported (see ONE_LOOKUP_AT_A_TIME). */
-  #addressed = 0;
+  /** Whether a send was given to Node and not yet reported (see ONE_AT_A_TIME). */
+  #sending = false;
   #closed = false;
   /**
    * The peer of a connected socket: datagrams from anyone else are dropped here too, where the
@@ -120,6 +120,11 @@ export class Datagram extends Transport {
 
   readonly #onListening = (): void => {
     this.bindState = "bound";
+    if (this.#closed) {
+      // Closed while it bound: the datagrams it accepted meanwhile still go.
+      this.#flush();
+      return;
+    }
     try {
       this.options.attach(this.socket!);
     } catch (error) {
@@ -141,8 +146,8 @@ export class Datagram extends Transport {
   };
 
   readonly #onSent = (error: Error | null): void => {
-    if (ONE_LOOKUP_AT_A_TIME && this.#addressed > 0) {
-      this.#addressed--;
+    if (ONE_AT_A_TIME && this.#sending) {
+      this.#sending = false;
       this.#flush();
     }
     const size = this.#sizes.shift() ?? 0;
@@ -275,7 +280,7 @@ export class Datagram extends Transport {
     this.#queued += cost;
     this.#sizes.push(cost);
     // Held by us, not by Node, while the socket binds: not every runtime keeps their order.
-    if (this.#held === undefined && this.#ready(port)) {
+    if (this.#held === undefined && this.#ready()) {
       this.#send(data, port, host);
       return;
     }
@@ -284,9 +289,8 @@ export class Datagram extends Transport {
   }
 
   /** Whether a send can be given to Node now. */
-  #ready(port: number | undefined): boolean {
-    if (this.bindState !== "bound") return false;
-    return !ONE_LOOKUP_AT_A_TIME || port === undefined || this.#addressed === 0;
+  #ready(): boolean {
+    return this.bindState === "bound" && !(ONE_AT_A_TIME && this.#sending);
   }
 
   /** Gives Node the held datagrams, in order, as far as it can take them. */
@@ -294,7 +298,7 @@ export class Datagram extends Transport {
     const held = this.#held;
     if (held === undefined) return;
     let i = 0;
-    while (i < held.length && this.#ready(held[i]![1])) {
+    while (i < held.length && this.#ready()) {
       const [data, port, host] = held[i++]!;
       this.#send(data, port, host);
     }
@@ -303,7 +307,7 @@ export class Datagram extends Transport {
   }
 
   #send(data: Uint8Array, port: number | undefined, host: string | undefined): void {
-    if (ONE_LOOKUP_AT_A_TIME && port !== undefined) this.#addressed++;
+    if (ONE_AT_A_TIME) this.#sending = true;
     try {
       if (port === undefined) this.socket!.send(data, this.#onSent);
       else this.socket!.send(data, port, host, this.#onSent);
