@@ -169,6 +169,14 @@ describe("connecting", () => {
     }
   });
 
+  test("two connects at once end connected to the second", { timeout: 10_000 }, async () => {
+    using a = await udp();
+    using b = await udp();
+    using sock = socket(AF_INET, SOCK_DGRAM) as Socket & Disposable;
+    await Promise.all([sock.connect(name(a)), sock.connect(name(b))]);
+    assert.deepEqual(sock.getpeername(), name(b));
+  });
+
   test("sendTo another address on a connected socket sends there, and the socket stays connected", {
     timeout: 10_000,
     // Bun's disconnect releases a port that was not bound explicitly, and its handle cannot
@@ -315,8 +323,9 @@ describe("sending", () => {
     using sender = await udp();
     sender.setsockopt(SOL_SOCKET, SO_SNDBUF, 2 * (1000 + DATAGRAM_OVERHEAD));
     const data = Buffer.alloc(1000);
-    const to = name(receiver);
-    // Node hands datagrams to the kernel in a later tick: those of one tick stay queued.
+    // A host name: Node resolves it in a later tick, so datagrams sent to it in one tick stay
+    // queued. (The kernel takes a datagram to an address at once on loopback.)
+    const to: [string, number] = ["localhost", name(receiver)[1]];
     const first = sender.sendTo(data, to, { timeout: 0 });
     const second = sender.sendTo(data, to, { timeout: 0 });
     const third = sender.sendTo(data, to, { timeout: 0 });
@@ -345,6 +354,19 @@ describe("sending", () => {
         assert.equal((await receiver.recv(10, { timeout: 5 })).toString(), `#${i}`);
       }
     }
+  });
+
+  test("a send that finds no room goes once there is, even when the queue is not full", {
+    timeout: 10_000,
+  }, async () => {
+    using receiver = await udp();
+    using sender = await udp();
+    // Two 100-byte datagrams take 712 of 1,000 bytes: no room for a third, yet not full.
+    sender.setsockopt(SOL_SOCKET, SO_SNDBUF, 1000);
+    const data = Buffer.alloc(100);
+    const to: [string, number] = ["localhost", name(receiver)[1]];
+    const sends = [0, 1, 2, 3, 4].map(() => sender.sendTo(data, to));
+    assert.deepEqual(await within(Promise.all(sends), 5000), [100, 100, 100, 100, 100]);
   });
 
   test("datagrams sent just before close are still delivered", { timeout: 10_000 }, async () => {

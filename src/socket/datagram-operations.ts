@@ -77,6 +77,8 @@ export const DGRAM_CONNECT: SocketOperation<
     const t = d.datagram("connect");
     const { endpoint } = call;
     if (!call.started) {
+      // Another connect under way: this one starts once it has finished.
+      if (t.connectState === "connecting") return NOT_READY;
       checkFamily(t, endpoint, "connect");
       if (endpoint.kind !== "ip" || endpoint.port === 0) {
         throw new SocketError(

@@ -17,11 +17,14 @@
  */
 
 import * as dgram from "node:dgram";
+import { isIP } from "node:net";
+import { getSystemErrorName } from "node:util";
 import { AF_INET6 } from "../core/constants.js";
+import { fromNodeError, type SocketError } from "../core/errors.js";
 import { type Address, type Endpoint, formatAddress, ipAddress } from "../net/address.js";
 import { DatagramOptions } from "./datagram-options.js";
 import { DATAGRAM_OVERHEAD, DatagramQueue } from "./datagram-queue.js";
-import { datagramHandle } from "./node-internals.js";
+import { datagramFd, rebind, type SendDone, type SendTag, sendNow } from "./dgram-internals.js";
 import { DEFAULT_RCVBUF, DEFAULT_SNDBUF } from "./stream.js";
 import { Transport, type TransportSink } from "./transport.js";
 
@@ -37,6 +40,9 @@ export interface DatagramFlags {
  * there, it is given one at a time, the next once it has reported the last one sent.
  */
 const ONE_AT_A_TIME = typeof process.versions.deno === "string";
+
+/** A datagram held until the socket is bound: what to send where, and what it costs. */
+type Held = [data: Uint8Array, port: number | undefined, host: string | undefined, cost: number];
 
 /** libuv's bind flags. */
 const UV_UDP_IPV6ONLY = 1;
@@ -60,12 +66,14 @@ export class Datagram extends Transport {
   #flags: DatagramFlags = { reuseAddr: false, reusePort: false, ipv6Only: false };
   /** Bytes handed to Node and not yet reported sent (each datagram with its overhead). */
   #queued = 0;
-  /** The cost of each datagram handed to Node, oldest first (Node reports them in order). */
+  /** The cost of each datagram given to `dgram.Socket#send`, oldest first (reported in order). */
   readonly #sizes: number[] = [];
   /** Datagrams not yet given to Node (while the socket binds), oldest first. */
-  #held: [data: Uint8Array, port: number | undefined, host: string | undefined][] | undefined;
+  #held: Held[] | undefined;
   /** Whether a send was given to Node and not yet reported (see ONE_AT_A_TIME). */
   #sending = false;
+  /** A send found no room: the next datagram Node reports sent wakes it. */
+  #wantRoom = false;
   #closed = false;
   /**
    * The peer of a connected socket: datagrams from anyone else are dropped here too, where the
@@ -76,6 +84,7 @@ export class Datagram extends Transport {
   /** The OS socket was closed. */
   #released = false;
   #label = "";
+  #lastLiteral = "";
 
   constructor(family: number, sink: TransportSink) {
     super(sink);
@@ -105,7 +114,9 @@ export class Datagram extends Transport {
 
   /** Whether a datagram of `length` bytes fits in the send queue (one always fits an empty queue). */
   hasRoom(length: number): boolean {
-    return this.#queued === 0 || this.#queued + length + DATAGRAM_OVERHEAD <= this.sndbuf;
+    if (this.#queued === 0 || this.#queued + length + DATAGRAM_OVERHEAD <= this.sndbuf) return true;
+    this.#wantRoom = true;
+    return false;
   }
 
   // --- Node's events (one closure each per socket: datagram sockets are few) ------------------
@@ -138,28 +149,40 @@ export class Datagram extends Transport {
     if (this.bindState === "binding") {
       this.bindState = "failed";
       // The datagrams held for the bind go nowhere.
+      for (const [, , , cost] of this.#held ?? []) this.#queued -= cost;
       this.#held = undefined;
-      this.#queued = 0;
-      this.#sizes.length = 0;
     }
     this.fail(error);
   };
 
+  /** `dgram.Socket#send`'s callback. */
   readonly #onSent = (error: Error | null): void => {
     if (ONE_AT_A_TIME && this.#sending) {
       this.#sending = false;
       this.#flush();
     }
-    const size = this.#sizes.shift() ?? 0;
-    const wasFull = this.#queued >= this.sndbuf;
-    this.#queued -= size;
+    this.#sent(this.#sizes.shift() ?? 0, error ?? undefined);
+  };
+
+  /** A datagram sent straight on the handle and queued by libuv is done. */
+  static #sentLater: SendDone = function (this: SendTag, status) {
+    const owner = this.owner as Datagram;
+    owner.#sent(this.cost, status === 0 ? undefined : errnoError(status, "send", owner.label));
+  };
+
+  /** A datagram that cost `cost` bytes of the send queue left it, sent or failed. */
+  #sent(cost: number, error: Error | SocketError | undefined): void {
+    // Someone waits for room (a send that found none, or a selector while it was full).
+    const wake = this.#wantRoom || this.#queued >= this.sndbuf;
+    this.#wantRoom = false;
+    this.#queued -= cost;
     if (this.#closed) {
       if (this.#queued <= 0) this.#release();
       return;
     }
-    if (error !== null && error !== undefined) this.fail(error);
-    else if (wasFull) this.sink.writableChanged();
-  };
+    if (error !== undefined) this.fail(error);
+    else if (wake) this.sink.writableChanged();
+  }
 
   /** The OS socket, made now if there is none yet. */
   #open(): dgram.Socket {
@@ -261,31 +284,30 @@ export class Datagram extends Transport {
     this.#only = undefined;
     this.connectState = "none";
     if (socket.address().port === port) return;
-    const handle = datagramHandle(socket);
     const host = this.#bound?.kind === "ip" ? this.#bound.host : "";
     const flags =
       (this.#flags.reuseAddr ? UV_UDP_REUSEADDR : 0) | (this.#flags.ipv6Only ? UV_UDP_IPV6ONLY : 0);
     // Where the handle cannot be reached, the next connect binds another port.
-    handle?.bind?.(host, port, flags);
+    rebind(socket, host, port, flags);
   }
 
   /**
    * Hands a datagram to Node: to `host` and `port`, or to the connected peer without them.
-   * `data` must not change afterwards (callers pass a copy). Errors come back later, as the
-   * pending error.
+   * `data` must not change afterwards (callers pass a copy). An error the kernel returns at once
+   * is thrown; errors that come later become the pending error.
    */
   send(data: Uint8Array, port?: number, host?: string): void {
     this.#autobind();
     const cost = data.length + DATAGRAM_OVERHEAD;
     this.#queued += cost;
-    this.#sizes.push(cost);
     // Held by us, not by Node, while the socket binds: not every runtime keeps their order.
     if (this.#held === undefined && this.#ready()) {
-      this.#send(data, port, host);
+      const error = this.#send(data, port, host, cost);
+      if (error !== undefined) throw error;
       return;
     }
     this.#held ??= [];
-    this.#held.push([data, port, host]);
+    this.#held.push([data, port, host, cost]);
   }
 
   /** Whether a send can be given to Node now. */
@@ -299,22 +321,55 @@ export class Datagram extends Transport {
     if (held === undefined) return;
     let i = 0;
     while (i < held.length && this.#ready()) {
-      const [data, port, host] = held[i++]!;
-      this.#send(data, port, host);
+      const [data, port, host, cost] = held[i++]!;
+      const error = this.#send(data, port, host, cost);
+      if (error !== undefined) this.fail(error);
     }
     if (i === held.length) this.#held = undefined;
     else held.splice(0, i);
   }
 
-  #send(data: Uint8Array, port: number | undefined, host: string | undefined): void {
+  /**
+   * Gives one datagram (already counted in `#queued`) to Node: straight on the handle when it
+   * goes to an IP address (the kernel answers in the call), else through `dgram.Socket#send`.
+   * Returns the error the kernel returned at once, if any.
+   */
+  #send(
+    data: Uint8Array,
+    port: number | undefined,
+    host: string | undefined,
+    cost: number,
+  ): SocketError | undefined {
+    const socket = this.socket!;
+    if (port === undefined || this.#isLiteral(host!)) {
+      const result = sendNow(socket, data, port, host, { owner: this, cost }, Datagram.#sentLater);
+      // Queued by libuv until the kernel has room: #sentLater reports it.
+      if (result === 0) return undefined;
+      if (result !== undefined) {
+        this.#sent(cost, undefined);
+        if (result > 0) return undefined;
+        const address = port === undefined ? this.label : formatAddress([host!, port]);
+        return errnoError(result, "send", address);
+      }
+    }
     if (ONE_AT_A_TIME) this.#sending = true;
+    this.#sizes.push(cost);
     try {
-      if (port === undefined) this.socket!.send(data, this.#onSent);
-      else this.socket!.send(data, port, host, this.#onSent);
+      if (port === undefined) socket.send(data, this.#onSent);
+      else socket.send(data, port, host, this.#onSent);
     } catch (error) {
       // Node checked what sockit checks already; report anything else as a failed send.
       this.#onSent(error as Error);
     }
+    return undefined;
+  }
+
+  /** Whether `host` is an IP address (the last one seen is remembered: replies go to it). */
+  #isLiteral(host: string): boolean {
+    if (host === this.#lastLiteral) return true;
+    if (isIP(host) === 0) return false;
+    this.#lastLiteral = host;
+    return true;
   }
 
   /** The Python-shaped address of a datagram's sender. */
@@ -336,9 +391,7 @@ export class Datagram extends Transport {
 
   fileno(): number {
     const socket = this.socket;
-    if (socket === undefined || this.#closed) return -1;
-    const fd = datagramHandle(socket)?.fd;
-    return typeof fd === "number" && fd >= 0 ? fd : -1;
+    return socket === undefined || this.#closed ? -1 : datagramFd(socket);
   }
 
   /**
@@ -361,4 +414,15 @@ export class Datagram extends Transport {
     this.#released = true;
     this.socket?.close();
   }
+}
+
+/** The error for a libuv errno (negative), as Python raises it. */
+function errnoError(errno: number, op: string, address?: string): SocketError {
+  let code = "EIO";
+  try {
+    code = getSystemErrorName(errno);
+  } catch {
+    // not an errno libuv knows
+  }
+  return fromNodeError({ code, syscall: op }, { op, address });
 }

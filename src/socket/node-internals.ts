@@ -7,17 +7,14 @@
  *   (reads then go through one shared buffer, with no allocation per read);
  * - `_handle.fd`, the OS descriptor (`fileno()`);
  * - `_writableState.highWaterMark`, lowered to 0 on sockets Node created (see stream.ts);
- * - `_destroy`, overridden to keep a connection's local name as Node destroys it;
- * - a `dgram.Socket`'s handle (its descriptor, and binding it again after a disconnect).
+ * - `_destroy`, overridden to keep a connection's local name as Node destroys it.
  *
- * Node.js and Deno have all but the last, which only Node.js has (Deno's disconnect keeps the
- * port anyway; Bun's loses it, and its handle cannot bind again). Bun's `node:net` calls
- * `onread`'s callback with another `this` and cannot read from a socket made from one of its
- * accepted handles: there, streams read through `'data'` events and accepted connections come
- * from the server's `'connection'` event, the documented API every runtime implements.
+ * Node.js and Deno have all of them. Bun's `node:net` calls `onread`'s callback with another
+ * `this` and cannot read from a socket made from one of its accepted handles: there, streams read
+ * through `'data'` events and accepted connections come from the server's `'connection'` event,
+ * the documented API every runtime implements.
  */
 
-import type * as dgram from "node:dgram";
 import * as net from "node:net";
 
 /** Whether `onread` and the accept takeover work as on Node.js (not on Bun). */
@@ -90,33 +87,4 @@ export class OwnSocket extends net.Socket {
     (this as Owned<SocketOwner>)[OWNER]?.beforeDestroy();
     super._destroy(error, callback);
   }
-}
-
-/** What sockit uses of a `dgram.Socket`'s handle (Node's UDP wrap). */
-export interface DatagramHandle {
-  readonly fd?: unknown;
-  bind?(ip: string, port: number, flags: number): number;
-}
-
-/** The symbol under which `node:dgram` keeps a socket's state (found on first use). */
-let dgramState: symbol | null | undefined;
-
-/**
- * The handle of a `dgram.Socket` (its OS descriptor, and `bind` to bind it again to the port it
- * lost when it was disconnected), or undefined where the runtime does not keep one as Node.js
- * does. `dgram.Socket#_handle` would do, but reading it prints a deprecation warning.
- */
-export function datagramHandle(socket: dgram.Socket): DatagramHandle | undefined {
-  if (dgramState === undefined) {
-    // Node.js calls it "state symbol", Deno "kStateSymbol".
-    dgramState =
-      Object.getOwnPropertySymbols(socket).find(
-        (s) => s.description === "state symbol" || s.description === "kStateSymbol",
-      ) ?? null;
-  }
-  if (dgramState === null) return undefined;
-  const state = (socket as unknown as Record<symbol, { handle?: DatagramHandle | null }>)[
-    dgramState
-  ];
-  return state?.handle ?? undefined;
 }

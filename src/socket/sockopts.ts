@@ -4,7 +4,8 @@
  *
  * Values read back are what was set. An option the runtime cannot honour is `ENOPROTOOPT`, never
  * silently ignored: e.g. SO_LINGER other than `null`/`0`, clearing SO_REUSEADDR (libuv always
- * sets it on listening TCP sockets), or SO_REUSEPORT before Node.js 22.12.
+ * sets it on listening TCP sockets), or SO_REUSEPORT before Node.js 22.12. The options only
+ * datagram sockets have are entries of this table too, made in datagram-options.ts.
  */
 
 import { describe } from "../core/checks.js";
