@@ -9,6 +9,8 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
   AF_INET,
+  AF_INET6,
+  AF_UNIX,
   BlockingIOError,
   type IPv4Address,
   MSG_PEEK,
@@ -213,6 +215,22 @@ describe("calls of the other socket type", () => {
     await assert.rejects(sock.sendTo("x", ["127.0.0.1", 9]), isCode(SocketError, "EOPNOTSUPP"));
     await assert.rejects(sock.recvFrom(1), isCode(SocketError, "EOPNOTSUPP"));
     await assert.rejects(sock.recvFromInto(Buffer.alloc(1)), isCode(SocketError, "EOPNOTSUPP"));
+    const unix = socket(AF_UNIX);
+    try {
+      await assert.rejects(unix.sendTo("x", "/tmp/nowhere"), isCode(SocketError, "EOPNOTSUPP"));
+    } finally {
+      unix.close();
+    }
+  });
+
+  test("AF_UNIX datagram sockets are EPROTONOSUPPORT; a type that is not a number is TypeError", () => {
+    assert.throws(() => socket(AF_UNIX, SOCK_DGRAM), isCode(SocketError, "EPROTONOSUPPORT"));
+    assert.throws(() => socket(AF_INET, 3), isCode(SocketError, "EPROTONOSUPPORT"));
+    assert.throws(() => socket(AF_INET, "dgram" as never), TypeError);
+    const sock = socket(AF_INET6, SOCK_DGRAM);
+    assert.equal(sock.type, SOCK_DGRAM);
+    assert.equal(sock.family, AF_INET6);
+    sock.close();
   });
 
   test("a closed socket is EBADF before anything else", async () => {

@@ -120,13 +120,9 @@ export const SEND_TO: SocketOperation<
     const address = flagsGiven ? addressOrOptions : flagsOrAddress;
     const endpoint = d.endpoint(address, "sendTo");
     const bytes = toBytes(data, "sendTo(): data");
-    if (endpoint.kind !== "ip") throw new TypeError("sendTo(): address must be an IP address");
-    return {
-      data: bytes,
-      host: endpoint.host,
-      port: endpoint.port,
-      owned: typeof data === "string",
-    };
+    // A path can only be a stream socket's address: its attempt raises EOPNOTSUPP.
+    const [host, port] = endpoint.kind === "ip" ? [endpoint.host, endpoint.port] : ["", 0];
+    return { data: bytes, host, port, owned: typeof data === "string" };
   },
   options: (_data, flagsOrAddress, addressOrOptions, options) =>
     typeof flagsOrAddress === "number" ? options : addressOrOptions,
