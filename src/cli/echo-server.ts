@@ -1,15 +1,30 @@
-/** `sockit echo-server`: echoes every connection, blocking-style or from one selector loop. */
+/**
+ * `sockit echo-server`: echoes every connection, blocking-style (a task per connection), from
+ * one selector loop, or with a thread per connection (sockit/sync).
+ */
 
-import { createServer, DefaultSelector, EVENT_READ, type Socket, SocketError } from "../index.js";
+import { Worker } from "node:worker_threads";
+import {
+  createServer,
+  DefaultSelector,
+  EVENT_READ,
+  type Socket,
+  SocketError,
+  TimeoutError,
+} from "../index.js";
+import * as sync from "../sync/index.js";
 import { showAddress } from "./terminal.js";
 
 /** Help text of `sockit echo-server`. */
-export const ECHO_SERVER_USAGE = `usage: sockit echo-server [--host 127.0.0.1] [--port N] [--mode blocking|selectors]
+export const ECHO_SERVER_USAGE = `usage: sockit echo-server [--host 127.0.0.1] [--port N] [--mode blocking|selectors|threads]
        sockit echo-server --udp [--host 127.0.0.1] [--port N]
 
 Listens (127.0.0.1 and a free port unless told otherwise), prints the address, and echoes
-every connection until Ctrl-C or SIGTERM. With --udp it binds a datagram socket and sends
-every datagram back to its sender.`;
+every connection until Ctrl-C or SIGTERM.
+  blocking   one awaited recv/sendAll loop per connection (the default)
+  selectors  one DefaultSelector loop over non-blocking sockets
+  threads    one worker thread per connection, blocking in sockit/sync calls
+With --udp it binds a datagram socket and sends every datagram back to its sender.`;
 
 /** Runs the server until a signal; resolves to the exit status. */
 export async function echoServer(options: {
@@ -17,6 +32,7 @@ export async function echoServer(options: {
   port: number;
   mode: string;
 }): Promise<number> {
+  if (options.mode === "threads") return serveThreads(options.host, options.port);
   const server = await createServer([options.host, options.port]);
   console.log(`listening on ${showAddress(server.getsockname())} (${options.mode})`);
   const stop = new AbortController();
@@ -103,4 +119,46 @@ async function serveWithSelector(server: Socket, signal: AbortSignal): Promise<v
     }
   }
   for (const sock of selector.getMap().keys()) if (sock !== server) sock.close();
+}
+
+/**
+ * The main thread accepts with sockit/sync and gives each connection to a new worker thread
+ * (by its descriptor: `detach()` here, `new Socket(family, type, 0, fd)` there). It accepts
+ * with a short timeout and lets its event loop turn in between, so that a signal stops it.
+ */
+async function serveThreads(host: string, port: number): Promise<number> {
+  const server = sync.createServer([host, port]);
+  console.log(`listening on ${showAddress(server.getsockname())} (threads)`);
+  let stopping = false;
+  const onSignal = (): void => {
+    stopping = true;
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  const workers = new Set<Worker>();
+  try {
+    while (!stopping) {
+      let conn: sync.Socket;
+      try {
+        [conn] = server.accept({ timeout: 0.05 });
+      } catch (error) {
+        if (!(error instanceof TimeoutError)) throw error;
+        await new Promise((resolve) => setImmediate(resolve));
+        continue;
+      }
+      const worker = new Worker(new URL("./echo-thread.js", import.meta.url), {
+        workerData: { family: conn.family, fd: conn.detach() },
+        execArgv: [],
+      });
+      workers.add(worker);
+      worker.once("exit", () => workers.delete(worker));
+    }
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    server.close();
+    await Promise.all([...workers].map((worker) => worker.terminate()));
+  }
+  console.log("server closed");
+  return 0;
 }

@@ -21,7 +21,7 @@ Python's socket, selectors and struct model for TypeScript, live on your machine
 
 Commands:
   demo [NAME]       play PyMOTW's socket scenarios (blocking, non-blocking, timeouts, deadlock, binary)
-  echo-server       echo every connection (--host, --port, --mode blocking|selectors, --udp)
+  echo-server       echo every connection (--host, --port, --mode blocking|selectors|threads, --udp)
   connect HOST PORT like netcat: stdin to the socket, the socket to stdout (--udp: lines as datagrams)
   bench             run the benchmarks and print the results table
 
@@ -97,8 +97,8 @@ async function main(argv: string[]): Promise<number> {
       const port = number(values.port, "--port", 0);
       if (!Number.isInteger(port) || port > 65535) throw new UsageError("--port must be 0-65535");
       if (values.udp === true) return udpEchoServer({ host: String(values.host), port });
-      if (values.mode !== "blocking" && values.mode !== "selectors") {
-        throw new UsageError("--mode must be blocking or selectors");
+      if (values.mode !== "blocking" && values.mode !== "selectors" && values.mode !== "threads") {
+        throw new UsageError("--mode must be blocking, selectors or threads");
       }
       return echoServer({ host: String(values.host), port, mode: values.mode });
     }

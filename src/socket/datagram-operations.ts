@@ -16,14 +16,12 @@ import { AddressInfoError, SocketError } from "../core/errors.js";
 import { type Address, type AddressInput, type Endpoint, formatAddress } from "../net/address.js";
 import type { Datagram } from "./datagram.js";
 import * as calls from "./datagram-calls.js";
-import {
-  checkSendFlags,
-  type Data,
-  lastOptions,
-  type RecvOptions,
-  type SocketOperation,
-} from "./operations.js";
-import { NOT_READY, type WaitOptions } from "./policy.js";
+import type { Descriptor } from "./descriptor.js";
+import { checkSendFlags, type Data, lastOptions, type RecvOptions } from "./operations.js";
+import { NOT_READY, type Operation, type WaitOptions } from "./policy.js";
+
+/** An entry of this table: it runs on the insides of an async socket (a {@link Descriptor}). */
+export type DatagramOperation<Args extends unknown[], P, R> = Operation<Descriptor, Args, P, R>;
 
 /** A `bind` or `connect` of a datagram socket: where, and whether it has started. */
 interface AddressCall {
@@ -32,7 +30,7 @@ interface AddressCall {
 }
 
 /** `bind(address)` on a datagram socket: binds now; resolves once bound. */
-export const DGRAM_BIND: SocketOperation<[address: AddressInput], AddressCall, undefined> = {
+export const DGRAM_BIND: DatagramOperation<[address: AddressInput], AddressCall, undefined> = {
   name: "bind",
   direction: "write",
   ignoresMode: true,
@@ -63,7 +61,7 @@ export const DGRAM_BIND: SocketOperation<[address: AddressInput], AddressCall, u
 };
 
 /** `connect(address)` on a datagram socket: sets the default peer (connecting again moves it). */
-export const DGRAM_CONNECT: SocketOperation<
+export const DGRAM_CONNECT: DatagramOperation<
   [address: AddressInput, options?: WaitOptions],
   AddressCall,
   undefined
@@ -102,7 +100,7 @@ export const DGRAM_CONNECT: SocketOperation<
 };
 
 /** `sendTo(data, [flags,] address, options?)`: one datagram to `address`; returns its length. */
-export const SEND_TO: SocketOperation<
+export const SEND_TO: DatagramOperation<
   [
     data: Data,
     flagsOrAddress: number | AddressInput,
@@ -130,7 +128,7 @@ export const SEND_TO: SocketOperation<
 };
 
 /** `send(data, flags?, options?)` on a datagram socket: one datagram to the connected peer. */
-export const DGRAM_SEND: SocketOperation<
+export const DGRAM_SEND: DatagramOperation<
   [data: Data, flags?: number | WaitOptions, options?: WaitOptions],
   calls.SendCall,
   number
@@ -152,7 +150,7 @@ interface Peek {
 }
 
 /** `recvFrom(bufsize, flags?, options?)`: one datagram (truncated to `bufsize`) and its sender. */
-export const RECV_FROM: SocketOperation<
+export const RECV_FROM: DatagramOperation<
   [bufsize: number, flags?: number | RecvOptions, options?: RecvOptions],
   number | Peek,
   [Buffer, Address]
@@ -172,7 +170,7 @@ export const RECV_FROM: SocketOperation<
 };
 
 /** `recv(bufsize, flags?, options?)` on a datagram socket: one datagram, without its sender. */
-export const DGRAM_RECV: SocketOperation<
+export const DGRAM_RECV: DatagramOperation<
   [bufsize: number, flags?: number | RecvOptions, options?: RecvOptions],
   number | Peek,
   Buffer
@@ -206,7 +204,7 @@ type IntoArgs = [
 ];
 
 /** `recvFromInto(buffer, nbytes?, flags?, options?)`: fills `buffer`; `[count, sender]`. */
-export const RECV_FROM_INTO: SocketOperation<IntoArgs, IntoCall, [number, Address]> = {
+export const RECV_FROM_INTO: DatagramOperation<IntoArgs, IntoCall, [number, Address]> = {
   name: "recvFromInto",
   direction: "read",
   prepare: (_d, buffer, nbytes, flags, options) =>
@@ -217,7 +215,7 @@ export const RECV_FROM_INTO: SocketOperation<IntoArgs, IntoCall, [number, Addres
 };
 
 /** `recvInto(buffer, nbytes?, flags?, options?)` on a datagram socket: fills `buffer`; the count. */
-export const DGRAM_RECV_INTO: SocketOperation<IntoArgs, IntoCall, number> = {
+export const DGRAM_RECV_INTO: DatagramOperation<IntoArgs, IntoCall, number> = {
   name: "recvInto",
   direction: "read",
   prepare: (_d, buffer, nbytes, flags, options) =>

@@ -24,6 +24,7 @@ import { Observers, type Readiness } from "../selectors/readiness.js";
 import { Datagram, type DatagramFlags } from "./datagram.js";
 import type { DatagramOptions } from "./datagram-options.js";
 import { Listener } from "./listener.js";
+import type { ConnectCall, SocketCore } from "./operations.js";
 import { closedError, NOT_READY, PollDesc } from "./policy.js";
 import {
   applyToStream,
@@ -37,16 +38,8 @@ import {
 import { DEFAULT_RCVBUF, Stream } from "./stream.js";
 import type { TransportSink } from "./transport.js";
 
-/** One `connect` call: where to, and whether it has started or joined an attempt yet. */
-export interface ConnectCall {
-  readonly endpoint: Endpoint;
-  /** `""` until the first try; then the code of a non-blocking miss: `EINPROGRESS` for the
-   * call that started the attempt, `EALREADY` for one that found it under way. */
-  joined: "" | "EINPROGRESS" | "EALREADY";
-}
-
 /** See the module comment. */
-export class Descriptor extends PollDesc implements TransportSink, OptionTarget {
+export class Descriptor extends PollDesc implements SocketCore, TransportSink, OptionTarget {
   readonly family: number;
   readonly type: number;
   transport: Stream | Listener | Datagram | undefined;

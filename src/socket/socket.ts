@@ -8,7 +8,7 @@
  * @module
  */
 
-import { checkTimeout, describe } from "../core/checks.js";
+import { describe } from "../core/checks.js";
 import { AF_INET, AF_INET6, AF_UNIX, SOCK_DGRAM, SOCK_STREAM } from "../core/constants.js";
 import { AddressInfoError, errnoOf, SocketError, TimeoutError } from "../core/errors.js";
 import type { Address, AddressInput } from "../net/address.js";
@@ -38,11 +38,15 @@ import {
   type RecvUntilOptions,
   SEND,
   SEND_ALL,
+  type SocketCore,
 } from "./operations.js";
 import { type Deadline, run, type WaitOptions } from "./policy.js";
 
 /** A descriptor being wrapped by `accept` (the constructor takes it instead of making one). */
 let adopting: Descriptor | undefined;
+
+/** The insides of a socket (for the synchronous flavour's helper thread, which runs this API). */
+export let descriptorOf: (sock: Socket) => Descriptor;
 
 /**
  * A socket with Python's blocking, non-blocking and timeout modes: TCP and UDP over IPv4 and
@@ -70,12 +74,17 @@ export class Socket {
       adopting = undefined;
       return;
     }
-    this.#d = new Descriptor(checkFamily(family), checkType(type, family));
+    this.#d = new Descriptor(checkFamily(family), checkAsyncType(type, family));
+  }
+
+  static {
+    descriptorOf = (sock) => sock.#d;
   }
 
   /** The socket object of a descriptor `accept` made. */
-  static #adopt(descriptor: Descriptor): Socket {
-    adopting = descriptor;
+  static #adopt(descriptor: SocketCore): Socket {
+    // The async flavour's accept makes async descriptors.
+    adopting = descriptor as Descriptor;
     return new Socket();
   }
 
@@ -112,41 +121,37 @@ export class Socket {
 
   /** Sets the timeout in seconds: `null` blocks, `0` is non-blocking, `s > 0` waits up to `s`. */
   setTimeout(timeout: number | null): void {
-    this.#d.timeout = checkTimeout(timeout, "setTimeout(): timeout");
+    this.#d.setTimeout(timeout);
   }
 
   /** The timeout in seconds, or `null` when blocking. */
   getTimeout(): number | null {
-    return this.#d.timeout;
+    return this.#d.getTimeout();
   }
 
   /** `setBlocking(true)` is `setTimeout(null)`; `setBlocking(false)` is `setTimeout(0)`. */
   setBlocking(flag: boolean): void {
-    if (typeof flag !== "boolean" && flag !== 0 && flag !== 1) {
-      throw new TypeError(`setBlocking(): flag must be a boolean (or 0/1), got ${describe(flag)}`);
-    }
-    this.#d.timeout = flag ? null : 0;
+    this.#d.setBlocking(flag);
   }
 
   /** False only in non-blocking mode (timeout `0`). */
   getBlocking(): boolean {
-    return this.#d.timeout !== 0;
+    return this.#d.getBlocking();
   }
 
   /** Sets the read and write deadlines (Go's `SetDeadline`); it also hits calls already waiting. */
   setDeadline(at: Deadline): void {
-    this.#d.setDeadline("read", at, "setDeadline()");
-    this.#d.setDeadline("write", at, "setDeadline()");
+    this.#d.setDeadline(at);
   }
 
   /** Sets the deadline of receiving calls (`recv*`, `accept`). */
   setReadDeadline(at: Deadline): void {
-    this.#d.setDeadline("read", at, "setReadDeadline()");
+    this.#d.setReadDeadline(at);
   }
 
   /** Sets the deadline of sending calls (`send*`, `connect`). */
   setWriteDeadline(at: Deadline): void {
-    this.#d.setDeadline("write", at, "setWriteDeadline()");
+    this.#d.setWriteDeadline(at);
   }
 
   // --- connecting and listening --------------------------------------------------------------
@@ -356,7 +361,8 @@ export function socket(family: number = AF_INET, type: number = SOCK_STREAM): So
   return new Socket(family, type);
 }
 
-function checkFamily(family: unknown): number {
+/** A socket family the library supports, or the error Python raises. */
+export function checkFamily(family: unknown): number {
   if (family === AF_INET || family === AF_INET6 || family === AF_UNIX) return family;
   if (typeof family !== "number" || !Number.isInteger(family)) {
     throw new TypeError(
@@ -366,22 +372,58 @@ function checkFamily(family: unknown): number {
   throw new SocketError("EAFNOSUPPORT", { op: "socket" }, `unsupported address family ${family}`);
 }
 
-function checkType(type: unknown, family: number): number {
-  if (type === SOCK_STREAM || (type === SOCK_DGRAM && family !== AF_UNIX)) return type;
+/** A socket type the library supports, or the error Python raises. */
+export function checkType(type: unknown): number {
+  if (type === SOCK_STREAM) return type;
   if (typeof type !== "number" || !Number.isInteger(type)) {
-    throw new TypeError(`socket(): type must be SOCK_STREAM or SOCK_DGRAM, got ${describe(type)}`);
+    throw new TypeError(`socket(): type must be SOCK_STREAM, got ${describe(type)}`);
   }
   throw new SocketError(
     "EPROTONOSUPPORT",
     { op: "socket" },
-    type === SOCK_DGRAM
-      ? "AF_UNIX datagram sockets are not supported (AF_INET and AF_INET6 only)"
-      : `socket type ${type} is not supported (SOCK_STREAM or SOCK_DGRAM only)`,
+    `socket type ${type} is not supported yet (only SOCK_STREAM)`,
   );
 }
 
+/** A socket type of this flavour: also SOCK_DGRAM, for AF_INET and AF_INET6. */
+function checkAsyncType(type: unknown, family: number): number {
+  if (type === SOCK_DGRAM && family !== AF_UNIX) return type;
+  if (type === SOCK_DGRAM) {
+    throw new SocketError(
+      "EPROTONOSUPPORT",
+      { op: "socket" },
+      "AF_UNIX datagram sockets are not supported (AF_INET and AF_INET6 only)",
+    );
+  }
+  if (typeof type !== "number" || !Number.isInteger(type)) {
+    throw new TypeError(`socket(): type must be SOCK_STREAM or SOCK_DGRAM, got ${describe(type)}`);
+  }
+  return checkType(type);
+}
+
+/**
+ * The calls of `Socket` that never wait, each the descriptor's method of the same name (the
+ * synchronous flavour builds its `Socket` from this list and the operations table).
+ */
+export const IMMEDIATE_CALLS = [
+  "setTimeout",
+  "getTimeout",
+  "setBlocking",
+  "getBlocking",
+  "setDeadline",
+  "setReadDeadline",
+  "setWriteDeadline",
+  "shutdown",
+  "close",
+  "getsockname",
+  "getpeername",
+  "fileno",
+  "setsockopt",
+  "getsockopt",
+] as const;
+
 /** `connectEx`'s answer for a failed connect: its errno (a timeout is EAGAIN, as in CPython). */
-function connectErrno(error: unknown): number {
+export function connectErrno(error: unknown): number {
   if (error instanceof AddressInfoError || !(error instanceof SocketError)) throw error;
   if (error instanceof TimeoutError) return errnoOf("EAGAIN")!;
   return error.errno ?? errnoOf("EIO")!;
