@@ -25,6 +25,7 @@ import { type Address, type Endpoint, formatAddress, ipAddress } from "../net/ad
 import { DatagramOptions } from "./datagram-options.js";
 import { DATAGRAM_OVERHEAD, DatagramQueue } from "./datagram-queue.js";
 import { datagramFd, rebind, type SendDone, type SendTag, sendNow } from "./dgram-internals.js";
+import { countOpen } from "./open-handles.js";
 import { DEFAULT_RCVBUF, DEFAULT_SNDBUF } from "./stream.js";
 import { Transport, type TransportSink } from "./transport.js";
 
@@ -196,6 +197,10 @@ export class Datagram extends Transport {
       };
       if (reusePort) options.reusePort = true;
       socket = dgram.createSocket(options);
+      // As every sockit socket: an open socket does not keep the process alive, a waiting
+      // call does (core/clock.ts), and so does a send libuv still holds.
+      socket.unref();
+      countOpen(socket, "datagram");
       socket.on("message", this.#onMessage);
       socket.on("listening", this.#onListening);
       socket.on("error", this.#onError);
@@ -395,8 +400,9 @@ export class Datagram extends Transport {
   }
 
   /**
-   * Releases the socket. Datagrams already handed to Node still go (the socket closes once Node
-   * reports them sent, without keeping the process alive), unless `reset` (SO_LINGER 0).
+   * Releases the socket. Datagrams already handed to Node still go: the socket closes once Node
+   * reports them sent (what Node still sends keeps the process alive until then), unless `reset`
+   * (SO_LINGER 0).
    */
   close(reset: boolean): void {
     if (this.#closed) return;
@@ -405,8 +411,8 @@ export class Datagram extends Transport {
     this.options.detach();
     const socket = this.socket;
     if (socket === undefined) return;
-    if (this.#queued > 0 && !reset && this.bindState !== "failed") socket.unref();
-    else this.#release();
+    // Datagrams Node still holds go first (they keep the process alive while they do).
+    if (this.#queued === 0 || reset || this.bindState === "failed") this.#release();
   }
 
   #release(): void {
