@@ -195,6 +195,15 @@ describe("arguments and flags", () => {
     await assert.rejects(pair.rx.recvFromInto(Buffer.alloc(4), 5), RangeError);
     await assert.rejects(pair.tx.sendTo(42 as never, pair.to), TypeError);
     await assert.rejects(pair.tx.sendTo("x", { host: "127.0.0.1" } as never), TypeError);
+    // A host name with a NUL character, as CPython: TypeError (no resolver sees it).
+    await assert.rejects(pair.tx.sendTo("x", ["a\0b", 9]), TypeError);
+    await assert.rejects(pair.tx.connect(["\0", 9]), TypeError);
+    const fresh = socket(AF_INET, SOCK_DGRAM);
+    try {
+      await assert.rejects(fresh.bind(["\0", 0]), TypeError);
+    } finally {
+      fresh.close();
+    }
   });
 });
 

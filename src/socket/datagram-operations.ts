@@ -34,7 +34,10 @@ export const DGRAM_BIND: DatagramOperation<[address: AddressInput], AddressCall,
   name: "bind",
   direction: "write",
   ignoresMode: true,
-  prepare: (d, address) => ({ endpoint: d.endpoint(address, "bind"), started: false }),
+  prepare: (d, address) => ({
+    endpoint: hostOf(d.endpoint(address, "bind"), "bind"),
+    started: false,
+  }),
   options: () => undefined,
   attempt: (d, call) => {
     const t = d.datagram("bind");
@@ -69,7 +72,10 @@ export const DGRAM_CONNECT: DatagramOperation<
   name: "connect",
   direction: "write",
   ignoresMode: true,
-  prepare: (d, address) => ({ endpoint: d.endpoint(address, "connect"), started: false }),
+  prepare: (d, address) => ({
+    endpoint: hostOf(d.endpoint(address, "connect"), "connect"),
+    started: false,
+  }),
   options: (_address, options) => options,
   attempt: (d, call) => {
     const t = d.datagram("connect");
@@ -116,7 +122,7 @@ export const SEND_TO: DatagramOperation<
     const flagsGiven = typeof flagsOrAddress === "number";
     if (flagsGiven) checkSendFlags(flagsOrAddress, "sendTo");
     const address = flagsGiven ? addressOrOptions : flagsOrAddress;
-    const endpoint = d.endpoint(address, "sendTo");
+    const endpoint = hostOf(d.endpoint(address, "sendTo"), "sendTo");
     const bytes = toBytes(data, "sendTo(): data");
     // A path can only be a stream socket's address: its attempt raises EOPNOTSUPP.
     const [host, port] = endpoint.kind === "ip" ? [endpoint.host, endpoint.port] : ["", 0];
@@ -236,6 +242,14 @@ export const DATAGRAM_OPERATIONS = {
   recvFrom: RECV_FROM,
   recvFromInto: RECV_FROM_INTO,
 } as const;
+
+/** A host name with a NUL character is a TypeError, as in CPython (no resolver takes it). */
+function hostOf(endpoint: Endpoint, op: string): Endpoint {
+  if (endpoint.kind === "ip" && endpoint.host.includes("\0")) {
+    throw new TypeError(`${op}(): host must not contain a NUL character`);
+  }
+  return endpoint;
+}
 
 /** An address of the other family is refused as getaddrinfo refuses it (EAI_ADDRFAMILY). */
 function checkFamily(t: Datagram, endpoint: Endpoint, op: string): void {
