@@ -33,6 +33,7 @@ function leaked(): string[] {
   const open = openHandles();
   if (open.stream > 0) out.push(`${open.stream} × sockit connection`);
   if (open.listener > 0) out.push(`${open.listener} × sockit listener`);
+  if (open.datagram > 0) out.push(`${open.datagram} × sockit datagram socket`);
   if (heldCalls() > 0) out.push(`${heldCalls()} × sockit call still waiting`);
   return out;
 }

@@ -17,12 +17,14 @@ import { showAddress } from "./terminal.js";
 
 /** Help text of `sockit echo-server`. */
 export const ECHO_SERVER_USAGE = `usage: sockit echo-server [--host 127.0.0.1] [--port N] [--mode blocking|selectors|threads]
+       sockit echo-server --udp [--host 127.0.0.1] [--port N]
 
 Listens (127.0.0.1 and a free port unless told otherwise), prints the address, and echoes
 every connection until Ctrl-C or SIGTERM.
   blocking   one awaited recv/sendAll loop per connection (the default)
   selectors  one DefaultSelector loop over non-blocking sockets
-  threads    one worker thread per connection, blocking in sockit/sync calls`;
+  threads    one worker thread per connection, blocking in sockit/sync calls
+With --udp it binds a datagram socket and sends every datagram back to its sender.`;
 
 /** Runs the server until a signal; resolves to the exit status. */
 export async function echoServer(options: {

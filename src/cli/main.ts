@@ -12,6 +12,7 @@ import { BENCH_USAGE, bench } from "./bench.js";
 import { CONNECT_USAGE, connect, describeFailure } from "./connect.js";
 import { DEMO_USAGE, demo } from "./demo.js";
 import { ECHO_SERVER_USAGE, echoServer } from "./echo-server.js";
+import { udpConnect, udpEchoServer } from "./udp.js";
 import { UsageError } from "./usage.js";
 
 const USAGE = `usage: sockit <command> [options]
@@ -20,8 +21,8 @@ Python's socket, selectors and struct model for TypeScript, live on your machine
 
 Commands:
   demo [NAME]       play PyMOTW's socket scenarios (blocking, non-blocking, timeouts, deadlock, binary)
-  echo-server       echo every connection (--host, --port, --mode blocking|selectors|threads)
-  connect HOST PORT like netcat: stdin to the socket, the socket to stdout
+  echo-server       echo every connection (--host, --port, --mode blocking|selectors|threads, --udp)
+  connect HOST PORT like netcat: stdin to the socket, the socket to stdout (--udp: lines as datagrams)
   bench             run the benchmarks and print the results table
 
 Options:
@@ -87,6 +88,7 @@ async function main(argv: string[]): Promise<number> {
             host: { type: "string", default: "127.0.0.1" },
             port: { type: "string", default: "0" },
             mode: { type: "string", default: "blocking" },
+            udp: { type: "boolean" },
           },
         }),
       );
@@ -94,6 +96,7 @@ async function main(argv: string[]): Promise<number> {
       if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
       const port = number(values.port, "--port", 0);
       if (!Number.isInteger(port) || port > 65535) throw new UsageError("--port must be 0-65535");
+      if (values.udp === true) return udpEchoServer({ host: String(values.host), port });
       if (values.mode !== "blocking" && values.mode !== "selectors" && values.mode !== "threads") {
         throw new UsageError("--mode must be blocking, selectors or threads");
       }
@@ -109,6 +112,7 @@ async function main(argv: string[]): Promise<number> {
             timeout: { type: "string" },
             nonblocking: { type: "boolean" },
             unix: { type: "string" },
+            udp: { type: "boolean" },
           },
         }),
       );
@@ -117,6 +121,7 @@ async function main(argv: string[]): Promise<number> {
       let target: { host: string; port: number } | { path: string };
       if (values.unix !== undefined) {
         if (positionals.length > 0) throw new UsageError("--unix takes no HOST PORT");
+        if (values.udp === true) throw new UsageError("--udp and --unix do not go together");
         target = { path: String(values.unix) };
       } else {
         const [host, portText] = positionals;
@@ -127,6 +132,9 @@ async function main(argv: string[]): Promise<number> {
         if (!Number.isInteger(port) || port < 1 || port > 65535)
           throw new UsageError("PORT must be 1-65535");
         target = { host, port };
+        if (values.udp === true) {
+          return udpConnect({ host, port, timeout, nonblocking: values.nonblocking === true });
+        }
       }
       return connect({ target, timeout, nonblocking: values.nonblocking === true });
     }

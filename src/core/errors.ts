@@ -36,6 +36,7 @@ const ERRNO: Readonly<Record<string, ErrnoEntry>> = {
   EAGAIN: { errno: 11, text: "resource temporarily unavailable" },
   ENOMEM: { errno: 12, text: "cannot allocate memory" },
   EACCES: { errno: 13, text: "permission denied" },
+  ENODEV: { errno: 19, text: "no such device" },
   EINVAL: { errno: 22, text: "invalid argument" },
   EMFILE: { errno: 24, text: "too many open files" },
   EPIPE: { errno: 32, text: "broken pipe" },

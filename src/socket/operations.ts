@@ -355,7 +355,7 @@ export const OPERATIONS = {
 const EMPTY = Buffer.alloc(0);
 
 /** The options object: the last argument that is an object (flags, when given, are numbers). */
-function lastOptions(...args: unknown[]): unknown {
+export function lastOptions(...args: unknown[]): unknown {
   for (let i = args.length - 1; i >= 1; i--) {
     const arg = args[i];
     if (arg !== undefined && typeof arg !== "number") return arg;
@@ -364,7 +364,7 @@ function lastOptions(...args: unknown[]): unknown {
 }
 
 /** Python's `flags` argument of `send`/`sendAll`: only 0 is supported. */
-function checkSendFlags(flags: unknown, op: string): void {
+export function checkSendFlags(flags: unknown, op: string): void {
   if (flags === undefined || flags === 0 || typeof flags === "object") return;
   if (typeof flags !== "number" || !Number.isInteger(flags)) {
     throw new TypeError(

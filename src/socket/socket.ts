@@ -11,7 +11,7 @@
 import type { Duplex } from "node:stream";
 import type { ReadableStream, WritableStream } from "node:stream/web";
 import { describe } from "../core/checks.js";
-import { AF_INET, AF_INET6, AF_UNIX, SOCK_STREAM } from "../core/constants.js";
+import { AF_INET, AF_INET6, AF_UNIX, SOCK_DGRAM, SOCK_STREAM } from "../core/constants.js";
 import { AddressInfoError, errnoOf, SocketError, TimeoutError } from "../core/errors.js";
 import type { Address, AddressInput } from "../net/address.js";
 import { READINESS, type Readiness } from "../selectors/readiness.js";
@@ -20,6 +20,16 @@ import { type DuplexOptions, toDuplex } from "../streams/duplex.js";
 import type { FileOptions } from "../streams/file-options.js";
 import { type FileFor, makefile } from "../streams/makefile.js";
 import { readableOf, writableOf } from "../streams/web.js";
+import {
+  DGRAM_BIND,
+  DGRAM_CONNECT,
+  DGRAM_RECV,
+  DGRAM_RECV_INTO,
+  DGRAM_SEND,
+  RECV_FROM,
+  RECV_FROM_INTO,
+  SEND_TO,
+} from "./datagram-operations.js";
 import { Descriptor } from "./descriptor.js";
 import {
   ACCEPT,
@@ -46,8 +56,8 @@ let adopting: Descriptor | undefined;
 export let descriptorOf: (sock: Socket) => Descriptor;
 
 /**
- * A socket with Python's blocking, non-blocking and timeout modes: TCP over IPv4 and IPv6, and
- * Unix stream sockets.
+ * A socket with Python's blocking, non-blocking and timeout modes: TCP and UDP over IPv4 and
+ * IPv6, and Unix stream sockets.
  *
  * @example
  * ```ts
@@ -61,14 +71,17 @@ export let descriptorOf: (sock: Socket) => Descriptor;
 export class Socket {
   readonly #d: Descriptor;
 
-  /** Creates a socket; `family` is AF_INET, AF_INET6 or AF_UNIX, `type` SOCK_STREAM. */
+  /**
+   * Creates a socket; `family` is AF_INET, AF_INET6 or AF_UNIX, `type` SOCK_STREAM or (for
+   * AF_INET and AF_INET6) SOCK_DGRAM.
+   */
   constructor(family: number = AF_INET, type: number = SOCK_STREAM) {
     if (adopting !== undefined) {
       this.#d = adopting;
       adopting = undefined;
       return;
     }
-    this.#d = new Descriptor(checkFamily(family), checkType(type));
+    this.#d = new Descriptor(checkFamily(family), checkAsyncType(type, family));
   }
 
   static {
@@ -87,7 +100,7 @@ export class Socket {
     return this.#d.family;
   }
 
-  /** The socket type (`SOCK_STREAM`). */
+  /** The socket type (`SOCK_STREAM` or `SOCK_DGRAM`). */
   get type(): number {
     return this.#d.type;
   }
@@ -95,6 +108,15 @@ export class Socket {
   /** True once `close()` was called. */
   get closed(): boolean {
     return this.#d.closed;
+  }
+
+  /**
+   * Datagrams this socket dropped because its receive queue (`SO_RCVBUF` bytes) was full, as
+   * the kernel drops them (0 for stream sockets). Datagrams the kernel itself dropped before
+   * Node.js read them are not counted.
+   */
+  get dropped(): number {
+    return this.#d.transport?.kind === "datagram" ? this.#d.transport.rx.dropped : 0;
   }
 
   // --- modes and deadlines -----------------------------------------------------------------
@@ -141,9 +163,12 @@ export class Socket {
 
   // --- connecting and listening --------------------------------------------------------------
 
-  /** Sets the local address; for stream sockets it takes effect at `listen`/`connect`. */
+  /**
+   * Sets the local address; for stream sockets it takes effect at `listen`/`connect`, a datagram
+   * socket is bound when the promise resolves.
+   */
   bind(address: AddressInput): Promise<void> {
-    return run(this.#d, BIND, address);
+    return this.#datagram ? run(this.#d, DGRAM_BIND, address) : run(this.#d, BIND, address);
   }
 
   /** Starts listening; `getsockname()` shows the real port afterwards. */
@@ -156,14 +181,20 @@ export class Socket {
     return run(this.#d, ACCEPT, Socket.#adopt, options) as Promise<[Socket, Address]>;
   }
 
-  /** Connects to `address`; rejects with ConnectionRefusedError, TimeoutError, AddressInfoError… */
+  /**
+   * Connects to `address`; rejects with ConnectionRefusedError, TimeoutError, AddressInfoError…
+   * A datagram socket only records its default peer (and receives from it alone); connecting
+   * again moves it and keeps the local port.
+   */
   connect(address: AddressInput, options?: WaitOptions): Promise<void> {
-    return run(this.#d, CONNECT, address, options);
+    return this.#datagram
+      ? run(this.#d, DGRAM_CONNECT, address, options)
+      : run(this.#d, CONNECT, address, options);
   }
 
   /** Like `connect`, but resolves to an errno number (0 on success), as Python's `connect_ex`. */
   connectEx(address: AddressInput, options?: WaitOptions): Promise<number> {
-    return run(this.#d, CONNECT, address, options).then(() => 0, connectErrno);
+    return this.connect(address, options).then(() => 0, connectErrno);
   }
 
   // --- sending and receiving -------------------------------------------------------------------
@@ -173,7 +204,25 @@ export class Socket {
    * count. `flags` (Python's positional argument) may only be 0.
    */
   send(data: Data, flags?: number | WaitOptions, options?: WaitOptions): Promise<number> {
-    return run(this.#d, SEND, data, flags, options);
+    return this.#datagram
+      ? run(this.#d, DGRAM_SEND, data, flags, options)
+      : run(this.#d, SEND, data, flags, options);
+  }
+
+  /**
+   * Sends `data` as one datagram to `address` (Python's `sendto(data[, flags], address)`) and
+   * returns its length. It resolves once Node.js has the datagram (a copy); it waits only while
+   * the send queue (`SO_SNDBUF` bytes) is full. Datagrams only: `EOPNOTSUPP` on a stream socket.
+   */
+  sendTo(data: Data, address: AddressInput, options?: WaitOptions): Promise<number>;
+  sendTo(data: Data, flags: number, address: AddressInput, options?: WaitOptions): Promise<number>;
+  sendTo(
+    data: Data,
+    flagsOrAddress: number | AddressInput,
+    addressOrOptions?: AddressInput | WaitOptions,
+    options?: WaitOptions,
+  ): Promise<number> {
+    return run(this.#d, SEND_TO, data, flagsOrAddress, addressOrOptions, options);
   }
 
   /**
@@ -192,7 +241,9 @@ export class Socket {
    * (positional, as in Python, or in the options): the data is returned and stays buffered.
    */
   recv(bufsize: number, flags?: number | RecvOptions, options?: RecvOptions): Promise<Buffer> {
-    return run(this.#d, RECV, bufsize, flags, options);
+    return this.#datagram
+      ? run(this.#d, DGRAM_RECV, bufsize, flags, options)
+      : run(this.#d, RECV, bufsize, flags, options);
   }
 
   /**
@@ -205,7 +256,36 @@ export class Socket {
     flags?: number | RecvOptions,
     options?: RecvOptions,
   ): Promise<number> {
-    return run(this.#d, RECV_INTO, buffer, nbytes, flags, options);
+    return this.#datagram
+      ? run(this.#d, DGRAM_RECV_INTO, buffer, nbytes, flags, options)
+      : run(this.#d, RECV_INTO, buffer, nbytes, flags, options);
+  }
+
+  /**
+   * One datagram and its sender: `[data, address]`. A datagram longer than `bufsize` is
+   * truncated and the rest of it discarded; an empty datagram is an empty Buffer. `flags` may be
+   * `MSG_PEEK`. Datagrams only: `EOPNOTSUPP` on a stream socket.
+   */
+  recvFrom(
+    bufsize: number,
+    flags?: number | RecvOptions,
+    options?: RecvOptions,
+  ): Promise<[Buffer, Address]> {
+    return run(this.#d, RECV_FROM, bufsize, flags, options);
+  }
+
+  /**
+   * Fills `buffer` (up to `nbytes`, default its length) with one datagram: `[count, address]`.
+   * The rest of a longer datagram is discarded; with `flags` `MSG_TRUNC` the count is the
+   * datagram's real length. `MSG_PEEK` leaves the datagram queued. Datagrams only.
+   */
+  recvFromInto(
+    buffer: Uint8Array,
+    nbytes?: number | RecvOptions,
+    flags?: number | RecvOptions,
+    options?: RecvOptions,
+  ): Promise<[number, Address]> {
+    return run(this.#d, RECV_FROM_INTO, buffer, nbytes, flags, options);
   }
 
   /**
@@ -263,7 +343,7 @@ export class Socket {
   }
 
   /** Sets an option; see the README for what each one means here. */
-  setsockopt(level: number, option: number, value: number | boolean | null): void {
+  setsockopt(level: number, option: number, value: number | boolean | null | Uint8Array): void {
     this.#d.setsockopt(level, option, value);
   }
 
@@ -324,6 +404,11 @@ export class Socket {
   get [READINESS](): Readiness {
     return this.#d.readiness;
   }
+
+  /** A datagram socket runs the datagram entries of `bind`, `connect`, `send`, `recv*`. */
+  get #datagram(): boolean {
+    return this.#d.type === SOCK_DGRAM;
+  }
 }
 
 /** @internal The `Socket` of a descriptor made elsewhere (an adopted connection). */
@@ -359,6 +444,22 @@ export function checkType(type: unknown): number {
     { op: "socket" },
     `socket type ${type} is not supported yet (only SOCK_STREAM)`,
   );
+}
+
+/** A socket type of this flavour: also SOCK_DGRAM, for AF_INET and AF_INET6. */
+function checkAsyncType(type: unknown, family: number): number {
+  if (type === SOCK_DGRAM && family !== AF_UNIX) return type;
+  if (type === SOCK_DGRAM) {
+    throw new SocketError(
+      "EPROTONOSUPPORT",
+      { op: "socket" },
+      "AF_UNIX datagram sockets are not supported (AF_INET and AF_INET6 only)",
+    );
+  }
+  if (typeof type !== "number" || !Number.isInteger(type)) {
+    throw new TypeError(`socket(): type must be SOCK_STREAM or SOCK_DGRAM, got ${describe(type)}`);
+  }
+  return checkType(type);
 }
 
 /**

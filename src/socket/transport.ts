@@ -12,7 +12,8 @@
  *   and raised by the next call that looks (`takeError`).
  * - `close(reset)` releases the kernel side at once; nothing is reported afterwards.
  *
- * The transports: `Stream` (a TCP or Unix connection, connecting or connected), `Listener`.
+ * The transports: `Stream` (a TCP or Unix connection, connecting or connected), `Listener`,
+ * `Datagram` (a UDP socket).
  */
 
 import { codeOf, fromNodeError, type SocketError } from "../core/errors.js";
@@ -36,7 +37,7 @@ export interface PendingError {
 /** What every transport offers; see the module comment. */
 export abstract class Transport {
   /** Which calls apply to it. */
-  abstract readonly kind: "stream" | "listener";
+  abstract readonly kind: "stream" | "listener" | "datagram";
   /** The error the next call raises, or null. */
   pending: PendingError | null = null;
   protected sink: TransportSink;

@@ -12,8 +12,10 @@
 
 import { describe } from "../core/checks.js";
 import { AF_INET, SOCK_STREAM } from "../core/constants.js";
+import { SocketError } from "../core/errors.js";
 import { READINESS, type Readiness } from "../selectors/readiness.js";
 import { OPERATIONS } from "../socket/operations.js";
+import { closedError } from "../socket/policy.js";
 import {
   type Socket as AsyncSocket,
   checkFamily,
@@ -156,6 +158,14 @@ export class Socket {
     define("detach", function (this: Socket): number {
       return this.#d.detach();
     });
+    // Datagram calls: sockit/sync has stream sockets only, where they are EOPNOTSUPP.
+    for (const name of ["sendTo", "recvFrom", "recvFromInto"] as const) {
+      define(name, function (this: Socket): never {
+        if (this.#d.closed) throw closedError(name);
+        throw new SocketError("EOPNOTSUPP", { op: name }, "not a datagram socket");
+      });
+    }
+    Object.defineProperty(proto, "dropped", { get: () => 0, configurable: true });
     define(Symbol.dispose, function (this: Socket): void {
       this.#d.close();
     });

@@ -36,6 +36,25 @@ const scenarios: Record<string, () => Promise<void> | void> = {
     report({ done: true });
   },
 
+  /** Datagram sockets, bound and connected, left open. */
+  async "udp-left-open"() {
+    const a = sockit.socket(sockit.AF_INET, sockit.SOCK_DGRAM);
+    await a.bind(["127.0.0.1", 0]);
+    const b = sockit.socket(sockit.AF_INET, sockit.SOCK_DGRAM);
+    await b.connect(a.getsockname() as [string, number]);
+    await b.send("unread");
+    report({ done: true });
+  },
+
+  /** A blocking recvFrom: alive until the parent sends a datagram. */
+  async "udp-recvfrom"() {
+    const sock = sockit.socket(sockit.AF_INET, sockit.SOCK_DGRAM);
+    await sock.bind(["127.0.0.1", 0]);
+    report({ port: (sock.getsockname() as [string, number])[1] });
+    const [data] = await sock.recvFrom(100);
+    report({ received: data.toString() });
+  },
+
   /** A blocking accept at the top level: alive until the parent connects. */
   async accept() {
     const server = await sockit.createServer(["127.0.0.1", 0]);

@@ -15,7 +15,7 @@ checkLeaks();
 const PROMPT_MS = 3000;
 
 describe("a script ends", { timeout: 20_000 }, () => {
-  for (const scenario of ["left-open", "left-open-sync"]) {
+  for (const scenario of ["left-open", "left-open-sync", "udp-left-open"]) {
     test(`with sockets and listeners left open (${scenario})`, async () => {
       using script = child("exit-child", [scenario]);
       assert.deepEqual(await script.next(), { done: true });
@@ -44,6 +44,18 @@ describe("a call that waits keeps the script alive until it is done", { timeout:
     await using client = socket();
     await client.connect(["127.0.0.1", port]);
     assert.deepEqual(await script.next(), { accepted: true });
+    assert.equal((await script.exit(PROMPT_MS)).code, 0, script.stderr());
+  });
+
+  test("a datagram socket's recvFrom", async () => {
+    using script = child("exit-child", ["udp-recvfrom"]);
+    const { port } = (await script.next()) as { port: number };
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(script.process.exitCode, null, "the script ended while recvFrom waited");
+    const { AF_INET, SOCK_DGRAM, socket } = await import("../../src/index.js");
+    using sender = socket(AF_INET, SOCK_DGRAM) as ReturnType<typeof socket> & Disposable;
+    await sender.sendTo("hello", ["127.0.0.1", port]);
+    assert.deepEqual(await script.next(), { received: "hello" });
     assert.equal((await script.exit(PROMPT_MS)).code, 0, script.stderr());
   });
 

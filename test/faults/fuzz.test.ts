@@ -1,6 +1,7 @@
 /**
  * A seeded bad-argument fuzz over every public function of `sockit` and `sockit/sync`: module
- * functions, constructors, and the methods of sockets (fresh, connected, listening, closed),
+ * functions, constructors, and the methods of sockets (fresh, connected, listening, closed, and
+ * a bound datagram socket),
  * selectors and structs. Each call gets arguments drawn from wrong types, NaN, ±Infinity, huge
  * and negative numbers, null, Symbols, BigInts, null-prototype objects, strings with NULs and
  * option objects full of them (mixed with a few valid values, to reach deeper checks). Each call
@@ -215,6 +216,14 @@ function targets(flavour: "async" | "sync"): Target[] {
       return { sock, others: [] };
     },
   };
+  if (flavour === "async") {
+    // A bound datagram socket (sockit/sync has stream sockets only).
+    states.datagram = async () => {
+      const sock = api.socket(api.AF_INET, api.SOCK_DGRAM);
+      await sock.bind(["127.0.0.1", 0]);
+      return { sock, others: [] };
+    };
+  }
   for (const [state, make] of Object.entries(states)) {
     for (const method of methodsOf(api.Socket.prototype)) {
       list.push({
