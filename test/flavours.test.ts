@@ -356,6 +356,87 @@ s.close()`,
     });
   });
 
+  describe(`${flavour}: datagram sockets`, { timeout: 30_000 }, () => {
+    /** Two bound UDP sockets on loopback, closed by `await using`. */
+    async function udpPair(): Promise<
+      { a: AnySocket; b: AnySocket; bAddr: [string, number] } & AsyncDisposable
+    > {
+      const a = api.socket(AF_INET, asyncApi.SOCK_DGRAM);
+      const b = api.socket(AF_INET, asyncApi.SOCK_DGRAM);
+      await a.bind(["127.0.0.1", 0]);
+      await b.bind(["127.0.0.1", 0]);
+      return {
+        a,
+        b,
+        bAddr: b.getsockname() as [string, number],
+        async [Symbol.asyncDispose]() {
+          a.close();
+          b.close();
+        },
+      };
+    }
+
+    test("one recvFrom is one datagram, with its sender's address; empty ones count", async () => {
+      await using p = await udpPair();
+      await p.a.sendTo("first", p.bAddr);
+      await p.a.sendTo("", p.bAddr);
+      await p.a.sendTo("third", p.bAddr);
+      const [first, from] = await p.b.recvFrom(100, { timeout: 5 });
+      assert.equal(first.toString(), "first");
+      assert.deepEqual(from, p.a.getsockname());
+      assert.equal((await p.b.recvFrom(100, { timeout: 5 }))[0].length, 0);
+      const buffer = new Uint8Array(3);
+      const [n] = await p.b.recvFromInto(buffer, { timeout: 5 });
+      assert.equal(n, 3, "a datagram longer than the buffer is cut to it");
+      assert.equal(Buffer.from(buffer).toString(), "thi");
+      p.b.setBlocking(false);
+      await assert.rejects(async () => p.b.recvFrom(100), isCode(BlockingIOError, "EAGAIN"));
+    });
+
+    test("a timed-out recvFrom loses no datagram, and the next one gets it", async () => {
+      await using p = await udpPair();
+      p.b.setTimeout(0.1);
+      const started = performance.now();
+      await assert.rejects(async () => p.b.recvFrom(100), TimeoutError);
+      assert.ok(performance.now() - started >= 99);
+      await p.a.sendTo("late", p.bAddr);
+      assert.equal((await p.b.recv(100)).toString(), "late");
+    });
+
+    test("connect sets the default peer for send and recv", async () => {
+      await using p = await udpPair();
+      await p.a.connect(p.bAddr);
+      await p.a.send("via send");
+      assert.equal((await p.b.recv(100, { timeout: 5 })).toString(), "via send");
+      assert.deepEqual(p.a.getpeername(), p.bAddr);
+    });
+
+    test("stream-only calls on a datagram socket are EOPNOTSUPP", async () => {
+      await using p = await udpPair();
+      await assert.rejects(async () => p.a.listen(), isCode(SocketError, "EOPNOTSUPP"));
+      await assert.rejects(async () => p.a.sendAll("x"), isCode(SocketError, "EOPNOTSUPP"));
+      await assert.rejects(async () => p.a.recvExactly(1), isCode(SocketError, "EOPNOTSUPP"));
+      assert.equal(p.b.dropped, 0);
+    });
+
+    test("a selector reports a datagram socket readable", async () => {
+      await using p = await udpPair();
+      const sel = new api.DefaultSelector();
+      try {
+        sel.register(p.b as never, asyncApi.EVENT_READ, "udp");
+        assert.deepEqual(await sel.select(0), []);
+        await p.a.sendTo("ping", p.bAddr);
+        const ready = await sel.select(5);
+        assert.deepEqual(
+          ready.map(([key]) => key.data),
+          ["udp"],
+        );
+      } finally {
+        sel.close();
+      }
+    });
+  });
+
   describe(`${flavour}: selectors`, { timeout: 30_000 }, () => {
     test("select reports a connection whose data came before it was accepted", async () => {
       const server = await api.createServer(["127.0.0.1", 0]);

@@ -81,7 +81,7 @@ export class Socket {
       adopting = undefined;
       return;
     }
-    this.#d = new Descriptor(checkFamily(family), checkAsyncType(type, family));
+    this.#d = new Descriptor(checkFamily(family), checkSocketType(type, family));
   }
 
   static {
@@ -446,8 +446,8 @@ export function checkType(type: unknown): number {
   );
 }
 
-/** A socket type of this flavour: also SOCK_DGRAM, for AF_INET and AF_INET6. */
-function checkAsyncType(type: unknown, family: number): number {
+/** A socket type the library supports (SOCK_DGRAM for AF_INET and AF_INET6), or Python's error. */
+export function checkSocketType(type: unknown, family: number): number {
   if (type === SOCK_DGRAM && family !== AF_UNIX) return type;
   if (type === SOCK_DGRAM) {
     throw new SocketError(

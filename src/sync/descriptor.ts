@@ -22,7 +22,7 @@ import { MSG_PEEK } from "../core/constants.js";
 import { BrokenPipeError, SocketError } from "../core/errors.js";
 import type { Address, Endpoint } from "../net/address.js";
 import { toEndpoint } from "../net/address.js";
-import type { Adopt, ConnectCall, RECV_INTO, SocketCore } from "../socket/operations.js";
+import type { Adopt, ConnectCall, SocketCore } from "../socket/operations.js";
 import {
   type BlockingTarget,
   callTimeout,
@@ -202,13 +202,26 @@ export class SyncDescriptor extends PollDesc implements SocketCore, BlockingTarg
         const accepted = new SyncDescriptor(info.family, info.type, info);
         return [(arg as Adopt<unknown, SyncDescriptor>)(accepted), address];
       }
-      case "recvInto": {
+      case "recvInto":
+      case "recvFromInto": {
         // The helper cannot write into this thread's buffer: receive, then copy.
-        const into = arg as ReturnType<typeof RECV_INTO.prepare>;
-        const flags = into.peek ? MSG_PEEK : 0;
-        const data = this.#call("recv", [into.n, flags, sent]) as Uint8Array;
+        const into = arg as { buffer: Uint8Array; n: number; peek?: boolean; flags?: number };
+        const flags = into.peek === true ? MSG_PEEK : (into.flags ?? 0);
+        if (op.name === "recvInto") {
+          const data = this.#call("recv", [into.n, flags, sent]) as Uint8Array;
+          into.buffer.set(data);
+          return data.length;
+        }
+        const [data, address] = this.#call("recvFrom", [into.n, flags, sent]) as [
+          Uint8Array,
+          Address,
+        ];
         into.buffer.set(data);
-        return data.length;
+        return [data.length, address];
+      }
+      case "recvFrom": {
+        const [data, address] = this.#call(op.name, wire) as [Uint8Array, Address];
+        return [asBuffer(data), address];
       }
       case "listen": {
         const value = this.#call(op.name, wire);
@@ -270,6 +283,12 @@ export class SyncDescriptor extends PollDesc implements SocketCore, BlockingTarg
     // Unread data makes Linux reset the connection at close; so does unread data held here.
     const unread = (this.#direct?.rx.length ?? 0) > 0;
     if (this.#id !== undefined) Bridge.get().send("close", [this.#id, unread]);
+  }
+
+  /** Datagrams the helper's socket dropped for want of room in its receive queue. */
+  get dropped(): number {
+    if (this.closed || this.#id === undefined) return 0;
+    return Bridge.get().call("dropped", [this.#id]) as number;
   }
 
   getsockname(): Address {

@@ -133,6 +133,8 @@ const METHODS: Record<string, (link: Link, ...args: never[]) => unknown> = {
     if (unread.length > 0) detached.set(id, unread);
   },
 
+  dropped: (_link, id: number) => socketOf(id).dropped,
+
   /** A socket another thread holds, by its descriptor (`new Socket(family, type, 0, fd)`). */
   adopt: (_link, fd: number): SocketInfo => {
     for (const [id, sock] of sockets) {

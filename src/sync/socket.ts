@@ -11,15 +11,19 @@
  */
 
 import { describe } from "../core/checks.js";
-import { AF_INET, SOCK_STREAM } from "../core/constants.js";
+import { AF_INET, SOCK_DGRAM, SOCK_STREAM } from "../core/constants.js";
 import { SocketError } from "../core/errors.js";
+import type { AddressInput } from "../net/address.js";
 import { READINESS, type Readiness } from "../selectors/readiness.js";
+import { DATAGRAM_OPERATIONS } from "../socket/datagram-operations.js";
+import type { Data } from "../socket/operations.js";
 import { OPERATIONS } from "../socket/operations.js";
+import type { WaitOptions } from "../socket/policy.js";
 import { closedError } from "../socket/policy.js";
 import {
   type Socket as AsyncSocket,
   checkFamily,
-  checkType,
+  checkSocketType,
   connectErrno,
   IMMEDIATE_CALLS,
 } from "../socket/socket.js";
@@ -67,7 +71,14 @@ export type Blocking<T> = {
  * ```
  */
 export interface Socket
-  extends Blocking<Omit<AsyncSocket, typeof Symbol.asyncDispose | StreamAdapter>> {
+  extends Blocking<Omit<AsyncSocket, typeof Symbol.asyncDispose | StreamAdapter | "sendTo">> {
+  /**
+   * Sends `data` as one datagram to `address` (Python's `sendto(data[, flags], address)`) and
+   * returns its length, once the kernel has the datagram. Datagrams only: `EOPNOTSUPP` on a
+   * stream socket.
+   */
+  sendTo(data: Data, address: AddressInput, options?: WaitOptions): number;
+  sendTo(data: Data, flags: number, address: AddressInput, options?: WaitOptions): number;
   /**
    * Puts the socket in the closed state without closing the connection, and returns its
    * descriptor: another thread takes the connection over with `new Socket(family, type, 0, fd)`
@@ -106,7 +117,7 @@ export class Socket {
       return;
     }
     const checkedFamily = checkFamily(family);
-    const checkedType = checkType(type);
+    const checkedType = checkSocketType(type, checkedFamily);
     if (fileno === null || fileno === undefined) {
       this.#d = new Descriptor(checkedFamily, checkedType);
       return;
@@ -134,16 +145,23 @@ export class Socket {
         return d[name]!(...args);
       });
     }
-    for (const [name, op] of Object.entries(OPERATIONS)) {
-      const operation = op as unknown as SyncOperation;
+    // A datagram socket's calls are the datagram entries of the table where it has them.
+    const calls: Record<string, unknown> = { ...OPERATIONS, ...DATAGRAM_OPERATIONS };
+    for (const name of Object.keys(calls)) {
+      const stream = (OPERATIONS as Record<string, unknown>)[name] as SyncOperation | undefined;
+      const datagram = (DATAGRAM_OPERATIONS as Record<string, unknown>)[name] as
+        | SyncOperation
+        | undefined;
+      const pick = (d: SyncDescriptor): SyncOperation =>
+        (d.type === SOCK_DGRAM ? (datagram ?? stream) : (stream ?? datagram))!;
       define(
         name,
         name === "accept"
           ? function (this: Socket, ...args: unknown[]): unknown {
-              return this.#d.run(operation, [adopt, ...args]);
+              return this.#d.run(pick(this.#d), [adopt, ...args]);
             }
           : function (this: Socket, ...args: unknown[]): unknown {
-              return this.#d.run(operation, args);
+              return this.#d.run(pick(this.#d), args);
             },
       );
     }
@@ -158,14 +176,12 @@ export class Socket {
     define("detach", function (this: Socket): number {
       return this.#d.detach();
     });
-    // Datagram calls: sockit/sync has stream sockets only, where they are EOPNOTSUPP.
-    for (const name of ["sendTo", "recvFrom", "recvFromInto"] as const) {
-      define(name, function (this: Socket): never {
-        if (this.#d.closed) throw closedError(name);
-        throw new SocketError("EOPNOTSUPP", { op: name }, "not a datagram socket");
-      });
-    }
-    Object.defineProperty(proto, "dropped", { get: () => 0, configurable: true });
+    Object.defineProperty(proto, "dropped", {
+      get(this: Socket): number {
+        return this.#d.dropped;
+      },
+      configurable: true,
+    });
     define(Symbol.dispose, function (this: Socket): void {
       this.#d.close();
     });
