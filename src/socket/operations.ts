@@ -295,8 +295,12 @@ export const RECV_EXACTLY: SocketOperation<
     if (result === NOT_READY) arg.release ??= stream.demand(arg.n);
     return result;
   },
+  // A call that gave up without waiting (a non-blocking miss) releases its demand too.
+  failed: (_error, arg) => {
+    if (typeof arg !== "number") releaseDemand(arg);
+  },
   settled: (arg) => {
-    if (typeof arg !== "number") arg.release?.();
+    if (typeof arg !== "number") releaseDemand(arg);
   },
 };
 
@@ -335,8 +339,16 @@ export const RECV_UNTIL: SocketOperation<
     if (result === NOT_READY) call.release ??= stream.demand(call.maxBytes);
     return result;
   },
-  settled: (call) => call.release?.(),
+  failed: (_error, call) => releaseDemand(call),
+  settled: (call) => releaseDemand(call),
 };
+
+/** Lets the receive buffer shrink back once a whole-operation read is over (once). */
+function releaseDemand(call: { release: (() => void) | undefined }): void {
+  const release = call.release;
+  call.release = undefined;
+  release?.();
+}
 
 /** Every entry, for code that goes over all of them (tests, the synchronous flavour). */
 export const OPERATIONS = {

@@ -439,6 +439,11 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
     }
   }
 
+  /** How many whole-operation reads are letting the buffer grow now (tests). */
+  get demandCount(): number {
+    return this.#demands?.length ?? 0;
+  }
+
   /** Lets a whole-operation read buffer `bytes` before the kernel is paused; returns a release. */
   demand(bytes: number): () => void {
     this.#demands ??= [];
