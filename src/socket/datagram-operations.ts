@@ -35,7 +35,7 @@ export const DGRAM_BIND: DatagramOperation<[address: AddressInput], AddressCall,
   direction: "write",
   ignoresMode: true,
   prepare: (d, address) => ({
-    endpoint: hostOf(d.endpoint(address, "bind"), "bind"),
+    endpoint: d.endpoint(address, "bind"),
     started: false,
   }),
   options: () => undefined,
@@ -73,7 +73,7 @@ export const DGRAM_CONNECT: DatagramOperation<
   direction: "write",
   ignoresMode: true,
   prepare: (d, address) => ({
-    endpoint: hostOf(d.endpoint(address, "connect"), "connect"),
+    endpoint: d.endpoint(address, "connect"),
     started: false,
   }),
   options: (_address, options) => options,
@@ -122,7 +122,7 @@ export const SEND_TO: DatagramOperation<
     const flagsGiven = typeof flagsOrAddress === "number";
     if (flagsGiven) checkSendFlags(flagsOrAddress, "sendTo");
     const address = flagsGiven ? addressOrOptions : flagsOrAddress;
-    const endpoint = hostOf(d.endpoint(address, "sendTo"), "sendTo");
+    const endpoint = d.endpoint(address, "sendTo");
     const bytes = toBytes(data, "sendTo(): data");
     // A path can only be a stream socket's address: its attempt raises EOPNOTSUPP.
     const [host, port] = endpoint.kind === "ip" ? [endpoint.host, endpoint.port] : ["", 0];
@@ -242,14 +242,6 @@ export const DATAGRAM_OPERATIONS = {
   recvFrom: RECV_FROM,
   recvFromInto: RECV_FROM_INTO,
 } as const;
-
-/** A host name with a NUL character is a TypeError, as in CPython (no resolver takes it). */
-function hostOf(endpoint: Endpoint, op: string): Endpoint {
-  if (endpoint.kind === "ip" && endpoint.host.includes("\0")) {
-    throw new TypeError(`${op}(): host must not contain a NUL character`);
-  }
-  return endpoint;
-}
 
 /** An address of the other family is refused as getaddrinfo refuses it (EAI_ADDRFAMILY). */
 function checkFamily(t: Datagram, endpoint: Endpoint, op: string): void {
