@@ -17,15 +17,29 @@ export {
   AI_PASSIVE,
   EVENT_READ,
   EVENT_WRITE,
+  IP_ADD_MEMBERSHIP,
+  IP_DROP_MEMBERSHIP,
+  IP_MULTICAST_IF,
+  IP_MULTICAST_LOOP,
+  IP_MULTICAST_TTL,
+  IP_TTL,
   IPPROTO_IP,
   IPPROTO_IPV6,
   IPPROTO_TCP,
   IPPROTO_UDP,
+  IPV6_JOIN_GROUP,
+  IPV6_LEAVE_GROUP,
+  IPV6_MULTICAST_HOPS,
+  IPV6_MULTICAST_IF,
+  IPV6_MULTICAST_LOOP,
+  IPV6_UNICAST_HOPS,
   IPV6_V6ONLY,
   MSG_PEEK,
+  MSG_TRUNC,
   SHUT_RD,
   SHUT_RDWR,
   SHUT_WR,
+  SO_BROADCAST,
   SO_ERROR,
   SO_KEEPALIVE,
   SO_LINGER,
@@ -82,11 +96,14 @@ export { getDefaultTimeout, setDefaultTimeout } from "./socket/policy.js";
 export { Socket, socket } from "./socket/socket.js";
 export type { FromNetSocketOptions } from "./streams/adopt.js";
 export { fromNetSocket } from "./streams/adopt.js";
+export { BinaryFile } from "./streams/binary-file.js";
 export type { DuplexOptions } from "./streams/duplex.js";
 export { UnicodeDecodeError, UnicodeEncodeError, UnsupportedOperation } from "./streams/errors.js";
-export type { FileFor, Size } from "./streams/file.js";
-export { BinaryFile, SocketFile, TextFile } from "./streams/file.js";
+export type { Size } from "./streams/file.js";
+export { SocketFile } from "./streams/file.js";
 export type { FileOptions, Newline } from "./streams/file-options.js";
+export type { FileFor } from "./streams/makefile.js";
+export { TextFile } from "./streams/text-file.js";
 export type { PackValue, StructBuffer, UnpackedValue } from "./struct/index.js";
 export {
   calcsize,

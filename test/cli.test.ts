@@ -118,7 +118,7 @@ describe("sockit demo", () => {
   test("lists the scenarios", async () => {
     const result = await run(["demo", "--list"]);
     assert.equal(result.status, 0);
-    for (const name of ["blocking", "nonblocking", "timeouts", "deadlock", "binary"]) {
+    for (const name of ["blocking", "nonblocking", "timeouts", "deadlock", "binary", "sync"]) {
       assert.match(result.stdout, new RegExp(`^${name}\\b`, "m"));
     }
   });
@@ -134,6 +134,17 @@ describe("sockit demo", () => {
     assert.ok(!result.stdout.includes(ESC), "no ANSI escapes off a terminal");
   });
 
+  test("shows a synchronous recv stopping the program: the due timer fires after it", async () => {
+    const result = await run(["demo", "sync"]);
+    assert.equal(result.status, 0, result.stderr);
+    const lines = result.stdout.split("\n");
+    const returned = lines.findIndex((line) => line.includes("recv returned"));
+    const fired = lines.findIndex((line) => line.includes("fired (it was due at +0.1 s)"));
+    assert.ok(returned > 0 && fired > returned, result.stdout);
+    const seconds = (line: string): number => Number(/\[\+(\d+\.\d+)s\]/.exec(line)?.[1]);
+    assert.ok(seconds(lines[returned]!) - seconds(lines[returned - 1]!) >= 0.35, result.stdout);
+  });
+
   test("uses colour when forced, and never with NO_COLOR", async () => {
     const coloured = await run(["demo", "binary"], undefined, { FORCE_COLOR: "1" });
     assert.ok(coloured.stdout.includes(ESC));
@@ -143,7 +154,7 @@ describe("sockit demo", () => {
 });
 
 describe("sockit echo-server", () => {
-  for (const mode of ["blocking", "selectors"]) {
+  for (const mode of ["blocking", "selectors", "threads"]) {
     test(`echoes connections in ${mode} mode and stops cleanly on SIGTERM`, async () => {
       const { child, port } = await echoServer(mode);
       try {

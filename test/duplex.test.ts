@@ -188,11 +188,39 @@ test("pipe() and Readable consumers read the Duplex; writes respect 'drain'", T,
   assert.equal((await pair.client.recvExactly(3)).toString(), "end");
 });
 
+test("many small writes leave together, in order (writev)", T, async () => {
+  await using pair = await tcpPair();
+  const duplex = pair.server.toDuplex();
+  let batches = 0;
+  const writev = duplex._writev?.bind(duplex);
+  assert.ok(writev !== undefined);
+  duplex._writev = (chunks, callback) => {
+    batches++;
+    writev(chunks, callback);
+  };
+  const expected: string[] = [];
+  for (let i = 0; i < 2000; i++) {
+    const line = `line ${i}\n`;
+    expected.push(line);
+    duplex.write(line);
+  }
+  duplex.end();
+  const received: Buffer[] = [];
+  for (;;) {
+    const data = await pair.client.recv(65536, { timeout: 5 });
+    if (data.length === 0) break;
+    received.push(data);
+  }
+  assert.equal(Buffer.concat(received).toString(), expected.join(""));
+  assert.ok(batches > 0, "writes queued behind one in flight went out as a batch");
+});
+
 test(
   "the Duplex takes the socket over: its data calls fail with EBUSY, the rest still works",
   T,
   async () => {
     await using pair = await tcpPair();
+    const earlier = pair.server.makefile("rw");
     const duplex = pair.server.toDuplex();
     assert.equal(pair.server.toDuplex(), duplex, "a second call returns the same Duplex");
     const busy = isCode(SocketError, "EBUSY");
@@ -204,6 +232,8 @@ test(
     await assert.rejects(pair.server.sendAll("x"), busy);
     assert.throws(() => pair.server.shutdown(SHUT_WR), busy);
     assert.throws(() => pair.server.makefile(), busy);
+    await assert.rejects(earlier.readline(), busy, "a file made before toDuplex() is refused too");
+    await assert.rejects(earlier.write("x"), busy);
     await assert.rejects(pair.server[Symbol.asyncIterator]().next(), busy);
     await assert.rejects(pair.server.readable.getReader().read(), busy);
     // What moves no data still works.

@@ -12,6 +12,8 @@ checkLeaks();
 const run = promisify(execFile);
 const example = (name: string): string =>
   fileURLToPath(new URL(`../examples/${name}.js`, import.meta.url));
+const fixture = (name: string): string =>
+  fileURLToPath(new URL(`../../test/fixtures/${name}`, import.meta.url));
 
 test("the binary-data example sends a struct-packed record and unpacks it on the other side", async () => {
   const { stdout } = await run(process.execPath, [example("binary-data")]);
@@ -46,6 +48,67 @@ s.close()
   await closed;
   assert.match(out, /unpacked: \(1, b'ab', 2\.700000047683716\)/);
 });
+
+/** Starts a server program and resolves to its port once it prints "listening on port N". */
+async function listening(
+  command: string,
+  args: string[],
+): Promise<{ port: string; output: () => string; done: Promise<number | null> }> {
+  const { spawn } = await import("node:child_process");
+  const child = spawn(command, args);
+  let out = "";
+  child.stdout.setEncoding("utf8");
+  child.stderr.setEncoding("utf8");
+  child.stderr.on("data", (chunk: string) => {
+    out += chunk;
+  });
+  const done = new Promise<number | null>((resolve) => child.once("close", resolve));
+  const port = await new Promise<string>((resolve, reject) => {
+    child.stdout.on("data", (chunk: string) => {
+      out += chunk;
+      const match = /listening on port (\d+)/.exec(out);
+      if (match) resolve(match[1]!);
+    });
+    void done.then(() => reject(new Error(`the server ended before listening:\n${out}`)));
+  });
+  return { port, output: () => out, done };
+}
+
+const ECHOED = [
+  "received b'This is the mess'",
+  "received b'age.  It will be'",
+  "received b' repeated.'",
+];
+
+for (const [server, client] of [
+  ["sockit/sync", "sockit/sync"],
+  ["sockit/sync", "CPython"],
+  ["CPython", "sockit/sync"],
+] as const) {
+  test(`PyMOTW's blocking echo pair: a ${server} server and a ${client} client`, async () => {
+    const running =
+      server === "CPython"
+        ? await listening("python3", ["-u", fixture("blocking_echo_server.py"), "0"])
+        : await listening(process.execPath, [
+            example("blocking-echo-server"),
+            "localhost",
+            "0",
+            "--once",
+          ]);
+    const { stdout } =
+      client === "CPython"
+        ? await run("python3", [fixture("blocking_echo_client.py"), running.port])
+        : await run(process.execPath, [example("blocking-echo-client"), "localhost", running.port]);
+    assert.equal(await running.done, 0, running.output());
+    // The client sees the message come back in 16-byte pieces, whichever side is Python.
+    const pieces = stdout.split("\n").filter((line) => line.startsWith("received"));
+    assert.deepEqual(
+      pieces.map((line) => line.replace(/^received "(.*)"$/, "received b'$1'")),
+      ECHOED,
+    );
+    assert.match(running.output(), /no data from/);
+  });
+}
 
 test("the line client talks to a CPython socketserver through a file object, across a timeout", {
   timeout: 30_000,

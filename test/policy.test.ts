@@ -72,7 +72,7 @@ describe("the start checks", () => {
       box.closed = true;
     },
     aborted: () => {},
-    pastDeadline: (box: Box) => box.setDeadline("read", 0, "test"),
+    pastDeadline: (box: Box) => box.setDirectionDeadline("read", 0, "test"),
   } as const;
   const expected = {
     closed: isCode(SocketError, "EBADF"),
@@ -98,14 +98,14 @@ describe("the start checks", () => {
   test("with all three, closed wins", async () => {
     const box = new Box();
     box.closed = true;
-    box.setDeadline("read", 0, "test");
+    box.setDirectionDeadline("read", 0, "test");
     await assert.rejects(run(box, take(), { signal: aborted() }), isCode(SocketError, "EBADF"));
   });
 
   test("a passed deadline fails even when the value is ready (Go's rule)", async () => {
     const box = new Box();
     box.value = "ready";
-    box.setDeadline("read", new Date(0), "test");
+    box.setDirectionDeadline("read", new Date(0), "test");
     await assert.rejects(run(box, take()), TimeoutError);
     assert.equal(box.value, "ready");
   });
@@ -156,7 +156,7 @@ describe("deadlines and waiting calls", () => {
     using clock = useFakeClock();
     const box = new Box();
     const call = track(run(box, take()));
-    box.setDeadline("read", clock.wall + 100, "test");
+    box.setDirectionDeadline("read", clock.wall + 100, "test");
     clock.advance(99);
     await Promise.resolve();
     assert.equal(call.settled(), false);
@@ -167,9 +167,9 @@ describe("deadlines and waiting calls", () => {
   test("a deadline moved later on a waiting call fires at the new time", async () => {
     using clock = useFakeClock();
     const box = new Box();
-    box.setDeadline("read", clock.wall + 100, "test");
+    box.setDirectionDeadline("read", clock.wall + 100, "test");
     const call = track(run(box, take()));
-    box.setDeadline("read", clock.wall + 300, "test");
+    box.setDirectionDeadline("read", clock.wall + 300, "test");
     clock.advance(150);
     await Promise.resolve();
     assert.equal(call.settled(), false);
@@ -180,9 +180,9 @@ describe("deadlines and waiting calls", () => {
   test("a deadline moved earlier on a waiting call fires at the new time", async () => {
     using clock = useFakeClock();
     const box = new Box();
-    box.setDeadline("read", clock.wall + 300, "test");
+    box.setDirectionDeadline("read", clock.wall + 300, "test");
     const call = track(run(box, take()));
-    box.setDeadline("read", clock.wall + 100, "test");
+    box.setDirectionDeadline("read", clock.wall + 100, "test");
     clock.advance(100);
     await assert.rejects(call.promise, TimeoutError);
   });
@@ -190,9 +190,9 @@ describe("deadlines and waiting calls", () => {
   test("a deadline removed from a waiting call leaves it waiting with no timer", async () => {
     using clock = useFakeClock();
     const box = new Box();
-    box.setDeadline("read", clock.wall + 100, "test");
+    box.setDirectionDeadline("read", clock.wall + 100, "test");
     const call = track(run(box, take()));
-    box.setDeadline("read", null, "test");
+    box.setDirectionDeadline("read", null, "test");
     assert.equal(pendingExpiries(), 0);
     clock.advance(1000);
     await Promise.resolve();
@@ -204,7 +204,7 @@ describe("deadlines and waiting calls", () => {
   test("the earlier of the timeout and the deadline ends the call", async () => {
     using clock = useFakeClock();
     const box = new Box();
-    box.setDeadline("read", clock.wall + 1000, "test");
+    box.setDirectionDeadline("read", clock.wall + 1000, "test");
     const call = track(run(box, take(), { timeout: 0.2 }));
     clock.advance(200);
     await assert.rejects(call.promise, TimeoutError);
@@ -212,7 +212,7 @@ describe("deadlines and waiting calls", () => {
 
   test("a deadline of one direction leaves the other alone", async () => {
     const box = new Box();
-    box.setDeadline("write", 0, "test");
+    box.setDirectionDeadline("write", 0, "test");
     box.value = "read";
     assert.equal(await run(box, take()), "read");
   });

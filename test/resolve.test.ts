@@ -19,7 +19,7 @@ import {
   SOCK_STREAM,
   SocketError,
 } from "../src/index.js";
-import { checkLeaks, pythonOracle } from "./helpers.js";
+import { checkLeaks, isCode, pythonOracle } from "./helpers.js";
 
 checkLeaks();
 
@@ -284,6 +284,36 @@ describe("getaddrinfo", () => {
     await assert.rejects(getaddrinfo("127.0.0.1", 65536), RangeError);
     await assert.rejects(getaddrinfo("127.0.0.1", -1), RangeError);
     await assert.rejects(getaddrinfo("127.0.0.1", 1.5), RangeError);
+  });
+
+  test("takes Python's positional filters (family, type, proto, flags) as well", async () => {
+    assert.deepEqual(
+      await getaddrinfo("127.0.0.1", 80, AF_INET, SOCK_STREAM),
+      await getaddrinfo("127.0.0.1", 80, { family: AF_INET, type: SOCK_STREAM }),
+    );
+    assert.deepEqual(await getaddrinfo("127.0.0.1", 80, 0, SOCK_DGRAM, IPPROTO_UDP, 0), [
+      [AF_INET, SOCK_DGRAM, IPPROTO_UDP, "", ["127.0.0.1", 80]],
+    ]);
+    await assert.rejects(
+      getaddrinfo("::1", 80, AF_INET),
+      isCode(AddressInfoError, "EAI_ADDRFAMILY"),
+    );
+  });
+
+  test("refuses a filter that is not an integer, never ignoring it", async () => {
+    const bad: unknown[][] = [
+      ["x"],
+      [AF_INET, "1"],
+      [null],
+      [1.5],
+      [{ type: "stream" }],
+      [{ family: AF_INET }, SOCK_STREAM],
+      [0, 0, 0, 0, 0],
+    ];
+    for (const filters of bad) {
+      const call = getaddrinfo as (...args: unknown[]) => Promise<unknown>;
+      await assert.rejects(call("127.0.0.1", 80, ...filters), TypeError, String(filters));
+    }
   });
 });
 

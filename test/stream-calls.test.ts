@@ -208,3 +208,16 @@ test("every call is NOT_READY while the stream is still connecting", () => {
     stream.close(false);
   }
 });
+
+test("non-blocking misses of recvExactly and recvUntil leave no demand on the receive buffer", async () => {
+  const { tcpPair } = await import("./helpers.js");
+  const { descriptorOf } = await import("../src/socket/socket.js");
+  await using pair = await tcpPair();
+  pair.server.setBlocking(false);
+  for (let i = 0; i < 50; i++) {
+    await assert.rejects(pair.server.recvExactly(1_000_000), { code: "EAGAIN" });
+    await assert.rejects(pair.server.recvUntil("\n", { maxBytes: 1_000_000 }), { code: "EAGAIN" });
+  }
+  const stream = descriptorOf(pair.server).openStream()!;
+  assert.equal(stream.demandCount, 0);
+});

@@ -73,6 +73,8 @@ export interface PipeParams {
 /** lines: the server sends `lines` lines of `lineBytes` (newline included); the client reads them one by one. */
 export interface LinesParams {
   lines: number;
+  /** Lines read before the timed part (JIT compilation settles meanwhile). */
+  warmup: number;
   lineBytes: number;
   /** How the client reads (each implementation documents its styles). */
   style: string;

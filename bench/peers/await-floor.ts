@@ -133,13 +133,14 @@ const awaitFloor: PeerImplementation = {
   },
 
   lines: {
-    server: (p, ctx) => serveLines(ctx, p.lines, p.lineBytes),
-    async client(_p, ctx) {
+    server: (p, ctx) => serveLines(ctx, p.warmup + p.lines, p.lineBytes),
+    async client(p, ctx) {
       const sock = await connectNet(ctx.port);
       const reader = new LineReader(sock);
+      sock.write(GO);
+      for (let i = 0; i < p.warmup; i++) await reader.readline();
       let count = 0;
       await ctx.timed(async () => {
-        sock.write(GO);
         for (;;) {
           const line = await reader.readline();
           if (line.length === 0) break;

@@ -222,26 +222,33 @@ const netData: PeerImplementation = {
   },
 
   lines: {
-    server: (p, ctx) => serveLines(ctx, p.lines, p.lineBytes),
+    server: (p, ctx) => serveLines(ctx, p.warmup + p.lines, p.lineBytes),
     async client(p, ctx) {
       const sock = await connectNet(ctx.port);
       let count = 0;
-      await ctx.timed(async () => {
-        sock.write(GO);
-        const lines = readline.createInterface({
-          input: sock,
-          crlfDelay: Number.POSITIVE_INFINITY,
+      sock.write(GO);
+      const lines = readline.createInterface({ input: sock, crlfDelay: Number.POSITIVE_INFINITY });
+      if (p.style === "iterator") {
+        const iterator = lines[Symbol.asyncIterator]();
+        for (let i = 0; i < p.warmup; i++) await iterator.next();
+        await ctx.timed(async () => {
+          while (!(await iterator.next()).done) count++;
         });
-        if (p.style === "iterator") {
-          for await (const _line of lines) count++;
-        } else {
-          // style "events": the 'line' event.
-          lines.on("line", () => {
-            count++;
-          });
-          await new Promise<void>((resolve) => lines.once("close", resolve));
-        }
-      });
+      } else {
+        // style "events": the 'line' event; the timed part starts after the warm-up lines.
+        let seen = 0;
+        let warm = (): void => {};
+        const warmed = new Promise<void>((resolve) => {
+          warm = resolve;
+        });
+        const closed = new Promise<void>((resolve) => lines.once("close", resolve));
+        lines.on("line", () => {
+          if (++seen === p.warmup) warm();
+          else if (seen > p.warmup) count++;
+        });
+        if (p.warmup > 0) await warmed;
+        await ctx.timed(() => closed);
+      }
       sock.destroy();
       return { lines: count };
     },

@@ -186,14 +186,15 @@ const sockit: PeerImplementation = {
   },
 
   lines: {
-    server: (p, ctx) => serveLines(ctx, p.lines, p.lineBytes),
+    server: (p, ctx) => serveLines(ctx, p.warmup + p.lines, p.lineBytes),
     async client(p, ctx) {
       const sock = await connect(ctx.port);
       // style "text": makefile() (text, UTF-8, universal newlines); "binary": makefile("rb").
       const f = sock.makefile(p.style === "binary" ? "rb" : "r");
+      await sock.sendAll(GO);
+      for (let i = 0; i < p.warmup; i++) await f.readline();
       let count = 0;
       await ctx.timed(async () => {
-        await sock.sendAll(GO);
         for (;;) {
           const line = await f.readline();
           if (line.length === 0) break;

@@ -26,12 +26,17 @@ import {
 export const CONNECT_USAGE = `usage: sockit connect HOST PORT [--timeout s] [--nonblocking]
                       [--tls [--cafile FILE] [--insecure]]
        sockit connect --unix PATH [--timeout s] [--nonblocking]
+       sockit connect --udp HOST PORT [--timeout s] [--nonblocking]
 
 Connects, copies standard input to the socket and the socket to standard output.
 With --tls the connection runs TLS: the server's certificate is verified against the
 system's CA store (or the PEM file --cafile) and must be for HOST; --insecure verifies
 nothing.
-Exit status: 0 at a clean end, 1 on an error, 124 when the timeout expires, 2 for bad usage.`;
+Exit status: 0 at a clean end, 1 on an error, 124 when the timeout expires, 2 for bad usage.
+
+With --udp, each line of standard input is sent as one datagram (without its line end) and
+each datagram received is written as one line. Once the input ends, it waits for answers
+until none came for --timeout seconds (default 1), then exits 0.`;
 
 /** Where and how to connect. */
 export interface ConnectOptions {

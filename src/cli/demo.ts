@@ -9,7 +9,8 @@ export const DEMO_USAGE = `usage: sockit demo [--list] [NAME]
 
 Plays the scenarios of PyMOTW-3's "Non-blocking Communication and Timeouts" live on
 127.0.0.1 (a blocking echo, non-blocking with a selector, timeouts, the deadlock of two peers
-that only send, binary data with struct) and narrates them with elapsed times.
+that only send, binary data with struct, and UDP datagrams in the same modes) and narrates
+them with elapsed times.
 With NAME, plays only that one; --list names them.`;
 
 /** Runs `sockit demo`. */

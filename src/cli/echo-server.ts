@@ -1,6 +1,10 @@
-/** `sockit echo-server`: echoes every connection, blocking-style or from one selector loop. */
+/**
+ * `sockit echo-server`: echoes every connection, blocking-style (a task per connection), from
+ * one selector loop, or with a thread per connection (sockit/sync).
+ */
 
 import { readFileSync } from "node:fs";
+import { Worker } from "node:worker_threads";
 import {
   createDefaultContext,
   createServer,
@@ -9,16 +13,24 @@ import {
   type Socket,
   SocketError,
   type SSLContext,
+  TimeoutError,
 } from "../index.js";
+import * as sync from "../sync/index.js";
 import { showAddress } from "./terminal.js";
 
 /** Help text of `sockit echo-server`. */
-export const ECHO_SERVER_USAGE = `usage: sockit echo-server [--host 127.0.0.1] [--port N] [--mode blocking|selectors]
+export const ECHO_SERVER_USAGE = `usage: sockit echo-server [--host 127.0.0.1] [--port N] [--mode blocking|selectors|threads]
                           [--tls --cert FILE --key FILE]
+       sockit echo-server --udp [--host 127.0.0.1] [--port N]
 
 Listens (127.0.0.1 and a free port unless told otherwise), prints the address, and echoes
-every connection until Ctrl-C or SIGTERM. With --tls every connection runs TLS with the
-certificate chain and key of the PEM files --cert and --key.`;
+every connection until Ctrl-C or SIGTERM.
+  blocking   one awaited recv/sendAll loop per connection (the default)
+  selectors  one DefaultSelector loop over non-blocking sockets
+  threads    one worker thread per connection, blocking in sockit/sync calls
+With --tls every connection runs TLS with the certificate chain and key of the PEM files
+--cert and --key. With --udp it binds a datagram socket and sends every datagram back to its
+sender.`;
 
 /** Seconds an accepted connection has to finish its TLS handshake. */
 const HANDSHAKE_TIMEOUT = 30;
@@ -30,6 +42,7 @@ export async function echoServer(options: {
   mode: string;
   tls?: { cert: string; key: string } | undefined;
 }): Promise<number> {
+  if (options.mode === "threads") return serveThreads(options.host, options.port);
   // Read and checked before listening: a wrong file or key fails the command at once.
   const tls =
     options.tls === undefined
@@ -149,4 +162,46 @@ async function serveWithSelector(
     }
   }
   for (const sock of selector.getMap().keys()) if (sock !== server) sock.close();
+}
+
+/**
+ * The main thread accepts with sockit/sync and gives each connection to a new worker thread
+ * (by its descriptor: `detach()` here, `new Socket(family, type, 0, fd)` there). It accepts
+ * with a short timeout and lets its event loop turn in between, so that a signal stops it.
+ */
+async function serveThreads(host: string, port: number): Promise<number> {
+  const server = sync.createServer([host, port]);
+  console.log(`listening on ${showAddress(server.getsockname())} (threads)`);
+  let stopping = false;
+  const onSignal = (): void => {
+    stopping = true;
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  const workers = new Set<Worker>();
+  try {
+    while (!stopping) {
+      let conn: sync.Socket;
+      try {
+        [conn] = server.accept({ timeout: 0.05 });
+      } catch (error) {
+        if (!(error instanceof TimeoutError)) throw error;
+        await new Promise((resolve) => setImmediate(resolve));
+        continue;
+      }
+      const worker = new Worker(new URL("./echo-thread.js", import.meta.url), {
+        workerData: { family: conn.family, fd: conn.detach() },
+        execArgv: [],
+      });
+      workers.add(worker);
+      worker.once("exit", () => workers.delete(worker));
+    }
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    server.close();
+    await Promise.all([...workers].map((worker) => worker.terminate()));
+  }
+  console.log("server closed");
+  return 0;
 }

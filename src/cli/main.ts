@@ -12,6 +12,7 @@ import { BENCH_USAGE, bench } from "./bench.js";
 import { CONNECT_USAGE, connect, describeFailure } from "./connect.js";
 import { DEMO_USAGE, demo } from "./demo.js";
 import { ECHO_SERVER_USAGE, echoServer } from "./echo-server.js";
+import { udpConnect, udpEchoServer } from "./udp.js";
 import { UsageError } from "./usage.js";
 
 const USAGE = `usage: sockit <command> [options]
@@ -20,8 +21,8 @@ Python's socket, selectors and struct model for TypeScript, live on your machine
 
 Commands:
   demo [NAME]       play PyMOTW's socket scenarios (blocking, non-blocking, timeouts, deadlock, binary)
-  echo-server       echo every connection (--host, --port, --mode blocking|selectors, --tls)
-  connect HOST PORT like netcat: stdin to the socket, the socket to stdout (--tls)
+  echo-server       echo every connection (--host, --port, --mode blocking|selectors|threads, --tls, --udp)
+  connect HOST PORT like netcat: stdin to the socket, the socket to stdout (--tls; --udp: lines as datagrams)
   bench             run the benchmarks and print the results table
 
 Options:
@@ -90,6 +91,7 @@ async function main(argv: string[]): Promise<number> {
             tls: { type: "boolean" },
             cert: { type: "string" },
             key: { type: "string" },
+            udp: { type: "boolean" },
           },
         }),
       );
@@ -97,8 +99,12 @@ async function main(argv: string[]): Promise<number> {
       if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
       const port = number(values.port, "--port", 0);
       if (!Number.isInteger(port) || port > 65535) throw new UsageError("--port must be 0-65535");
-      if (values.mode !== "blocking" && values.mode !== "selectors") {
-        throw new UsageError("--mode must be blocking or selectors");
+      if (values.udp === true && values.tls === true) {
+        throw new UsageError("--tls and --udp do not go together");
+      }
+      if (values.udp === true) return udpEchoServer({ host: String(values.host), port });
+      if (values.mode !== "blocking" && values.mode !== "selectors" && values.mode !== "threads") {
+        throw new UsageError("--mode must be blocking, selectors or threads");
       }
       let tls: { cert: string; key: string } | undefined;
       if (values.tls === true) {
@@ -124,6 +130,7 @@ async function main(argv: string[]): Promise<number> {
             tls: { type: "boolean" },
             cafile: { type: "string" },
             insecure: { type: "boolean" },
+            udp: { type: "boolean" },
           },
         }),
       );
@@ -133,11 +140,15 @@ async function main(argv: string[]): Promise<number> {
       if (values.tls === true && values.unix !== undefined) {
         throw new UsageError("--tls needs HOST PORT, not --unix");
       }
+      if (values.tls === true && values.udp === true) {
+        throw new UsageError("--tls and --udp do not go together");
+      }
       if (values.help) return help(CONNECT_USAGE);
       const timeout = values.timeout === undefined ? null : number(values.timeout, "--timeout", 0);
       let target: { host: string; port: number } | { path: string };
       if (values.unix !== undefined) {
         if (positionals.length > 0) throw new UsageError("--unix takes no HOST PORT");
+        if (values.udp === true) throw new UsageError("--udp and --unix do not go together");
         target = { path: String(values.unix) };
       } else {
         const [host, portText] = positionals;
@@ -148,6 +159,9 @@ async function main(argv: string[]): Promise<number> {
         if (!Number.isInteger(port) || port < 1 || port > 65535)
           throw new UsageError("PORT must be 1-65535");
         target = { host, port };
+        if (values.udp === true) {
+          return udpConnect({ host, port, timeout, nonblocking: values.nonblocking === true });
+        }
       }
       const tls =
         values.tls === true

@@ -3,17 +3,21 @@
  * 127.0.0.1 with the public API only, narrated with elapsed times by `sockit demo`.
  */
 
+import { Worker } from "node:worker_threads";
 import {
+  AF_INET,
   BlockingIOError,
   createServer,
   DefaultSelector,
   EVENT_READ,
   EVENT_WRITE,
+  SOCK_DGRAM,
   type Socket,
   Struct,
   socket,
   TimeoutError,
 } from "../index.js";
+import * as sync from "../sync/index.js";
 import type { Narrator } from "./terminal.js";
 
 /** One scenario of the demo. */
@@ -278,5 +282,135 @@ const binary: Scenario = {
   },
 };
 
+const datagrams: Scenario = {
+  name: "udp",
+  title: "7. Datagrams: UDP with the same three modes",
+  summary:
+    "socket(AF_INET, SOCK_DGRAM): one recvFrom, one datagram; non-blocking and timeouts as for TCP.",
+  async run(say) {
+    const server = socket(AF_INET, SOCK_DGRAM);
+    const client = socket(AF_INET, SOCK_DGRAM);
+    try {
+      await server.bind(["127.0.0.1", 0]);
+      const address = server.getsockname() as [string, number];
+      await client.sendTo("ping", address);
+      say.say("client", `sendTo(b'ping', ('127.0.0.1', ${address[1]}))`);
+      const [data, from] = await server.recvFrom(4096);
+      say.say("server", `recvFrom(4096) → (b'${data.toString()}', ${showPeer(from)})`);
+      await server.sendTo(data, from);
+      const [echo] = await client.recvFrom(4096);
+      say.say("client", `recvFrom(4096) → b'${echo.toString()}', the echo`);
+
+      await client.sendTo("hello", address);
+      await client.sendTo("world", address);
+      say.say("client", "sendTo(b'hello'), sendTo(b'world')");
+      const [head] = await server.recvFrom(3);
+      const [next] = await server.recvFrom(4096);
+      say.say(
+        "server",
+        `recvFrom(3) → b'${head.toString()}', then recvFrom(4096) → b'${next.toString()}'`,
+      );
+      say.note("one call, one datagram: the rest of a truncated datagram is discarded.");
+
+      server.setBlocking(false);
+      const start = performance.now();
+      try {
+        await server.recvFrom(4096);
+      } catch (error) {
+        const ms = (performance.now() - start).toFixed(2);
+        say.say(
+          "server",
+          `non-blocking recvFrom with nothing queued: ${describeError(error)} after ${ms} ms`,
+        );
+      }
+      server.setTimeout(0.3);
+      say.say("server", "recvFrom(4096) with setTimeout(0.3) and a silent client …");
+      try {
+        await server.recvFrom(4096);
+      } catch (error) {
+        say.say("server", `${describeError(error)}`);
+      }
+      await client.sendTo("late", address);
+      const [late] = await server.recvFrom(4096);
+      say.say("server", `the next recvFrom → b'${late.toString()}': the socket still works`);
+      say.note("the same three modes as TCP; a timeout or a miss never loses a datagram.");
+    } finally {
+      server.close();
+      client.close();
+    }
+  },
+};
+
+/**
+ * A peer on another thread (a worker with its own event loop): it connects to `port` and sends
+ * `text` after `ms`. A peer on this thread could not run while sockit/sync blocks it.
+ */
+function peerThread(port: number, ms: number, text: string): Worker {
+  const worker = new Worker(
+    `const { workerData } = require("node:worker_threads");
+import(workerData.module).then(async ({ createConnection }) => {
+  const sock = await createConnection(["127.0.0.1", workerData.port]);
+  await new Promise((resolve) => setTimeout(resolve, workerData.ms));
+  await sock.sendAll(workerData.text);
+  await sock.recv(1);
+  sock.close();
+});`,
+    {
+      eval: true,
+      execArgv: [],
+      workerData: { module: new URL("../index.js", import.meta.url).href, port, ms, text },
+    },
+  );
+  worker.unref();
+  return worker;
+}
+
+const truly: Scenario = {
+  name: "sync",
+  title: "6. Truly blocking: sockit/sync stops the program until the socket is ready",
+  summary: "A synchronous recv() blocks the whole thread: even a due timer waits for it.",
+  async run(say) {
+    const server = sync.createServer(["127.0.0.1", 0]);
+    const port = (server.getsockname() as [string, number])[1];
+    const peer = peerThread(port, 400, "hello from another thread");
+    const [conn] = server.accept();
+    try {
+      setTimeout(() => say.say("timer", "fired (it was due at +0.1 s)"), 100);
+      say.say("main", "recv(1024) from sockit/sync, no await (a timer is due in 0.1 s)");
+      const data = conn.recv(1024);
+      say.say("main", `recv returned ${JSON.stringify(data.toString())}`);
+      say.note("the timer could not fire while recv blocked: this thread stopped, as in Python.");
+      await delay(20);
+      conn.setTimeout(0.3);
+      setTimeout(() => say.say("timer", "fired (it was due at +0.05 s)"), 50);
+      say.say("main", "the same with setTimeout(0.3) and nothing to read");
+      try {
+        conn.recv(1024);
+      } catch (error) {
+        say.say("main", `${describeError(error)} after 0.3 s`);
+      }
+      say.note("a timeout ends the wait with an error; a blocked thread's timers run only then.");
+      await delay(20);
+    } finally {
+      conn.close();
+      server.close();
+      await peer.terminate();
+    }
+  },
+};
+
+function showPeer(address: unknown): string {
+  const [host, port] = address as [string, number];
+  return `('${host}', ${port})`;
+}
+
 /** Every scenario, in the order `sockit demo` plays them. */
-export const SCENARIOS: readonly Scenario[] = [blocking, nonblocking, timeouts, deadlock, binary];
+export const SCENARIOS: readonly Scenario[] = [
+  blocking,
+  nonblocking,
+  timeouts,
+  deadlock,
+  binary,
+  truly,
+  datagrams,
+];

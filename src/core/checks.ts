@@ -12,7 +12,12 @@
 export function typeName(value: unknown): string {
   if (value === null) return "null";
   if (typeof value !== "object" && typeof value !== "function") return typeof value;
-  const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+  let name: unknown;
+  try {
+    name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+  } catch {
+    // a getter or a Proxy that throws: the message still gets written
+  }
   return typeof name === "string" && name !== "" ? name : typeof value;
 }
 

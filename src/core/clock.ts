@@ -6,9 +6,14 @@
  * that waits adds an entry and removes it when it finishes; the runtime timer is only re-armed
  * when a new entry expires before the armed one, so a hot loop of calls that all carry the same
  * timeout creates no timer per call. The timer keeps the process alive only while an entry asks
- * for it (`keepAlive`): a socket call that waits is kept alive by its own I/O (a reading socket,
- * a write or connect request, a listening server), so it does not ask, and the hot path never
- * toggles the timer's ref count. When the heap is empty the timer is left armed, unref'd.
+ * for it (`keepAlive`). A socket call that waits does not ask: it holds the process (see
+ * {@link hold}) for as long as it waits, timeout or not. When the heap is empty the timer is
+ * left armed, unref'd.
+ *
+ * What keeps a process alive, as in Python: sockets and listeners do not (they are unref'd),
+ * so a script that ends with a socket left open exits; a call that waits does, through one
+ * global hold; and data accepted for sending does by itself (libuv's write, shutdown and
+ * connect requests keep the event loop alive until the kernel has the bytes).
  */
 
 /** The clock and timer primitives sockit uses; swap them in tests with {@link setClock}. */
@@ -57,6 +62,36 @@ let armedAt = Number.POSITIVE_INFINITY;
 /** Entries in the heap with `keepAlive`, and whether the timer is ref'd for them. */
 let keptAlive = 0;
 let refed = false;
+
+/**
+ * Calls waiting anywhere in the process (socket calls, `select`). While there is one, a single
+ * ref'd runtime timer keeps the process alive, as a blocked call does in Python; at none, the
+ * process may end. A real timer whatever the clock: keeping alive is not about time. One hold
+ * for every call rather than a ref per socket: a `select` waits on many sockets, and a server's
+ * calls come and go without ever letting the count reach 0, so the hot path costs nothing.
+ */
+let holds = 0;
+let holdTimer: ReturnType<typeof setInterval> | undefined;
+
+function idle(): void {}
+
+/** A call starts waiting: the process stays alive until the matching {@link release}. */
+export function hold(): void {
+  if (holds++ === 0) {
+    holdTimer ??= setInterval(idle, MAX_TIMER_MS);
+    holdTimer.ref();
+  }
+}
+
+/** A call stopped waiting. */
+export function release(): void {
+  if (--holds === 0) holdTimer?.unref();
+}
+
+/** How many calls hold the process alive now (tests). */
+export function heldCalls(): number {
+  return holds;
+}
 
 /** Replaces the clock (tests only); `undefined` restores the system clock. */
 export function setClock(next: Clock | undefined): void {

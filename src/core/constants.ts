@@ -60,8 +60,43 @@ export const SO_REUSEPORT = 15;
 /** Restrict an AF_INET6 socket to IPv6 only (level `IPPROTO_IPV6`). */
 export const IPV6_V6ONLY = 26;
 
+/** Allow sending to a broadcast address (level `SOL_SOCKET`; datagram sockets). */
+export const SO_BROADCAST = 6;
+/** Time to live of unicast IPv4 datagrams, hops (level `IPPROTO_IP`; default 64). */
+export const IP_TTL = 2;
+/** The interface multicast leaves by: the 4 bytes of `inetAton(address)` (level `IPPROTO_IP`). */
+export const IP_MULTICAST_IF = 32;
+/** Time to live of multicast IPv4 datagrams, hops (level `IPPROTO_IP`; default 1). */
+export const IP_MULTICAST_TTL = 33;
+/** Whether this host's own group members receive what it multicasts (level `IPPROTO_IP`; default 1). */
+export const IP_MULTICAST_LOOP = 34;
+/** Join a group: the 8 bytes of `inetAton(group) + inetAton(interface)` (level `IPPROTO_IP`). */
+export const IP_ADD_MEMBERSHIP = 35;
+/** Leave a group: the same 8 bytes as `IP_ADD_MEMBERSHIP` (level `IPPROTO_IP`). */
+export const IP_DROP_MEMBERSHIP = 36;
+/** Hop limit of unicast IPv6 datagrams (level `IPPROTO_IPV6`; default 64). */
+export const IPV6_UNICAST_HOPS = 16;
+/** The interface IPv6 multicast leaves by: an interface index, 0 for the default (level `IPPROTO_IPV6`). */
+export const IPV6_MULTICAST_IF = 17;
+/** Hop limit of multicast IPv6 datagrams (level `IPPROTO_IPV6`; default 1). */
+export const IPV6_MULTICAST_HOPS = 18;
+/** Whether this host's own group members receive what it multicasts over IPv6 (default 1). */
+export const IPV6_MULTICAST_LOOP = 19;
+/**
+ * Join an IPv6 group: the 16 bytes of `inetPton(AF_INET6, group)` and the interface index as a
+ * native-endian 32-bit integer, 0 for the default interface (level `IPPROTO_IPV6`).
+ */
+export const IPV6_JOIN_GROUP = 20;
+/** Leave an IPv6 group: the same 20 bytes as `IPV6_JOIN_GROUP` (level `IPPROTO_IPV6`). */
+export const IPV6_LEAVE_GROUP = 21;
+
 /** `recv` flag: return data without consuming it. */
 export const MSG_PEEK = 2;
+/**
+ * `recvInto`/`recvFromInto` flag on datagram sockets: return the datagram's real length, even
+ * when it was longer than the buffer and truncated (Linux's `MSG_TRUNC`).
+ */
+export const MSG_TRUNC = 0x20;
 
 /** The largest backlog Linux accepts by default. */
 export const SOMAXCONN = 4096;

@@ -9,6 +9,8 @@
  * @module
  */
 
+import { checkOptions, describe as show } from "./checks.js";
+
 /** What a socket error knows about where it happened. */
 export interface SocketErrorOptions {
   /** The operation that failed, e.g. `"recv"`. */
@@ -34,6 +36,7 @@ const ERRNO: Readonly<Record<string, ErrnoEntry>> = {
   EAGAIN: { errno: 11, text: "resource temporarily unavailable" },
   ENOMEM: { errno: 12, text: "cannot allocate memory" },
   EACCES: { errno: 13, text: "permission denied" },
+  ENODEV: { errno: 19, text: "no such device" },
   EINVAL: { errno: 22, text: "invalid argument" },
   EMFILE: { errno: 24, text: "too many open files" },
   EPIPE: { errno: 32, text: "broken pipe" },
@@ -88,6 +91,23 @@ const NODE_DNS_CODES: Readonly<Record<string, string>> = {
   EADDRGETNETWORKPARAMS: "EAI_SYSTEM",
 };
 
+/** A socket error's constructor arguments, checked so that a bad one is a clear TypeError. */
+function checkErrorArguments(name: string, code: unknown, options: unknown, reason: unknown): void {
+  if (typeof code !== "string") {
+    throw new TypeError(`${name}(): code must be an errno name (a string), got ${show(code)}`);
+  }
+  const fields = checkOptions<Record<string, unknown>>(options, `${name}(): options`) ?? {};
+  for (const field of ["op", "address"]) {
+    const value = fields[field];
+    if (value !== undefined && typeof value !== "string") {
+      throw new TypeError(`${name}(): options.${field} must be a string, got ${show(value)}`);
+    }
+  }
+  if (reason !== undefined && typeof reason !== "string") {
+    throw new TypeError(`${name}(): reason must be a string, got ${show(reason)}`);
+  }
+}
+
 /** The Linux errno number for an errno name, or `undefined` if the name is unknown. */
 export function errnoOf(code: string): number | undefined {
   return ERRNO[code]?.errno;
@@ -122,6 +142,7 @@ export class SocketError extends Error {
   charactersWritten?: number;
 
   constructor(code: string, options: SocketErrorOptions = {}, reason?: string) {
+    checkErrorArguments(new.target.name, code, options, reason);
     const errno = errnoOf(code);
     const why = reason ?? describe(code);
     const where = [options.op, options.address].filter((part) => part !== undefined).join(" ");
@@ -169,6 +190,14 @@ export class IncompleteReadError extends SocketError {
   /** How many bytes were wanted, or `null` when reading up to a delimiter. */
   readonly expected: number | null;
   constructor(partial: Buffer, expected: number | null, options: SocketErrorOptions = {}) {
+    if (!(partial instanceof Uint8Array)) {
+      throw new TypeError(`IncompleteReadError(): partial must be a Buffer, got ${show(partial)}`);
+    }
+    if (expected !== null && (typeof expected !== "number" || !Number.isInteger(expected))) {
+      throw new TypeError(
+        `IncompleteReadError(): expected must be an integer or null, got ${show(expected)}`,
+      );
+    }
     super(
       "EOF",
       options,
@@ -184,6 +213,14 @@ export class LimitOverrunError extends SocketError {
   /** How many bytes were buffered when the limit was overrun. */
   readonly consumed: number;
   constructor(consumed: number, maxBytes: number, options: SocketErrorOptions = {}) {
+    for (const [name, value] of [
+      ["consumed", consumed],
+      ["maxBytes", maxBytes],
+    ] as const) {
+      if (typeof value !== "number" || !Number.isInteger(value)) {
+        throw new TypeError(`LimitOverrunError(): ${name} must be an integer, got ${show(value)}`);
+      }
+    }
     super("ELIMIT", options, `no delimiter within the first ${maxBytes} bytes`);
     this.consumed = consumed;
   }
@@ -192,7 +229,8 @@ export class LimitOverrunError extends SocketError {
 /** Selectors: the file object is not registered, or is registered twice. */
 export class KeyError extends Error {
   constructor(message: string) {
-    super(message);
+    // Python's KeyError takes any key; render one that is not text.
+    super(typeof message === "string" ? message : show(message));
     this.name = "KeyError";
   }
 }

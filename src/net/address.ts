@@ -56,6 +56,10 @@ export function toEndpoint(family: number, address: unknown, op: string): Endpoi
   if (typeof host !== "string") {
     throw new TypeError(`${op}(): host must be a string, got ${typeName(host)}`);
   }
+  if (host.includes("\0")) {
+    // CPython refuses it the same way; no resolver could take it.
+    throw new TypeError(`${op}(): host must not contain a NUL character`);
+  }
   if (typeof port !== "number" || !Number.isInteger(port)) {
     throw new TypeError(`${op}(): port must be an integer, got ${typeName(port)}`);
   }

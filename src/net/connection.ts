@@ -8,7 +8,7 @@
 import { randomBytes } from "node:crypto";
 import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
-import { checkOptions, checkSignal, checkTimeout } from "../core/checks.js";
+import { checkOptions, checkSignal, checkTimeout, describe } from "../core/checks.js";
 import { now, race } from "../core/clock.js";
 import {
   AF_INET,
@@ -65,6 +65,8 @@ function interleave<T extends { family: number }>(items: T[]): T[] {
   return out;
 }
 
+const DONE: Promise<void> = Promise.resolve();
+
 /** Resolves after `ms` (through the clock seam), or as soon as `wake` is called. */
 function pause(ms: number): { promise: Promise<void>; wake: () => void } {
   let wake = (): void => {};
@@ -104,11 +106,12 @@ export async function createConnection(
     options.timeout === undefined
       ? getDefaultTimeout()
       : checkTimeout(options.timeout, "createConnection(): options.timeout");
-  const { sourceAddress, allErrors = false } = options;
+  const { sourceAddress } = options;
+  const allErrors = checkFlag(options.allErrors, "createConnection(): options.allErrors");
   const tls = options.tls;
   if (tls !== undefined && !(tls instanceof SSLContext)) {
     throw new TypeError(
-      `createConnection(): options.tls must be an SSLContext (createDefaultContext()), got ${typeName(tls)}`,
+      `createConnection(): options.tls must be an SSLContext (createDefaultContext()), got ${describe(tls)}`,
     );
   }
   const signal = checkSignal(options.signal, "createConnection(): options.signal");
@@ -128,7 +131,8 @@ export async function createConnection(
   signal?.addEventListener("abort", onAbort, { once: true });
   let winner: Socket | undefined;
   const attempts: Promise<void>[] = [];
-  let stagger = pause(0);
+  /** The wait between two attempts; none before the first. */
+  let stagger: { promise: Promise<void>; wake: () => void } = { promise: DONE, wake: () => {} };
 
   const attempt = async (family: number, addr: Address): Promise<void> => {
     const sock = new Socket(family, SOCK_STREAM);
@@ -215,9 +219,12 @@ export interface CreateServerOptions {
  */
 export async function createServer(
   address: AddressInput,
-  options: CreateServerOptions = {},
+  options?: CreateServerOptions,
 ): Promise<Socket> {
-  const { family = AF_INET, backlog, reusePort = false, dualstackIpv6 = false } = options;
+  const checked = checkOptions<CreateServerOptions>(options, "createServer(): options") ?? {};
+  const { family = AF_INET, backlog } = checked;
+  const reusePort = checkFlag(checked.reusePort, "createServer(): options.reusePort");
+  const dualstackIpv6 = checkFlag(checked.dualstackIpv6, "createServer(): options.dualstackIpv6");
   if (dualstackIpv6 && family !== AF_INET6) {
     throw new RangeError("createServer(): dualstackIpv6 requires family AF_INET6");
   }
@@ -233,6 +240,15 @@ export async function createServer(
     sock.close();
     throw error;
   }
+}
+
+/** An optional boolean option: `undefined` is false; anything but a boolean is a TypeError. */
+function checkFlag(value: unknown, where: string): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== "boolean") {
+    throw new TypeError(`${where} must be a boolean, got ${describe(value)}`);
+  }
+  return value;
 }
 
 /**

@@ -8,6 +8,7 @@ import { lookup } from "node:dns/promises";
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { hostname } from "node:os";
+import { describe } from "../core/checks.js";
 import {
   AF_INET,
   AF_INET6,
@@ -196,20 +197,74 @@ export function setNameLookup(next: NameLookup | null): void {
 }
 
 /**
+ * The filters of a `getaddrinfo` call, given either as Python's positional arguments `family,
+ * type, proto, flags` (numbers) or as one options object. Every filter is an integer; anything
+ * else is a TypeError (as CPython's "cannot be interpreted as an integer"), never ignored.
+ */
+export function getaddrinfoFilters(args: readonly unknown[]): Required<GetAddrInfoOptions> {
+  const [first] = args;
+  let given: GetAddrInfoOptions;
+  if (typeof first === "object" && first !== null && !Array.isArray(first)) {
+    if (args.length > 1) {
+      throw new TypeError(
+        "getaddrinfo(): pass the filters either as numbers (family, type, proto, flags) or as one options object, not both",
+      );
+    }
+    given = first as GetAddrInfoOptions;
+  } else {
+    const [family, type, proto, flags] = args as (number | undefined)[];
+    if (args.length > 4) {
+      throw new TypeError(`getaddrinfo(): takes at most 6 arguments, got ${args.length + 2}`);
+    }
+    given = { family, type, proto, flags } as GetAddrInfoOptions;
+    if (first === null) throw new TypeError("getaddrinfo(): family must be an integer, got null");
+  }
+  const filter = (name: keyof GetAddrInfoOptions): number => {
+    const value: unknown = given[name];
+    if (value === undefined) return 0;
+    if (typeof value !== "number" || !Number.isInteger(value)) {
+      throw new TypeError(`getaddrinfo(): ${name} must be an integer, got ${describe(value)}`);
+    }
+    return value;
+  };
+  return {
+    family: filter("family"),
+    type: filter("type"),
+    proto: filter("proto"),
+    flags: filter("flags"),
+  };
+}
+
+/**
  * Resolves `host` and `port` to the addresses to connect or bind to, in the resolver's order.
- * Failures are {@link AddressInfoError} with the `EAI_*` code.
+ * The filters come as Python's positional arguments (`family, type, proto, flags`) or as one
+ * options object. Failures are {@link AddressInfoError} with the `EAI_*` code.
  *
  * @example
  * ```ts
  * const [[family, , , , address]] = await getaddrinfo("localhost", 80, { type: SOCK_STREAM });
+ * const v4 = await getaddrinfo("localhost", 80, AF_INET, SOCK_STREAM);
  * ```
  */
 export async function getaddrinfo(
   host: string | null,
   port: number | string | null,
-  options: GetAddrInfoOptions = {},
+  options?: GetAddrInfoOptions,
+): Promise<AddrInfo[]>;
+export async function getaddrinfo(
+  host: string | null,
+  port: number | string | null,
+  family?: number,
+  type?: number,
+  proto?: number,
+  flags?: number,
+): Promise<AddrInfo[]>;
+export async function getaddrinfo(
+  host: string | null,
+  port: number | string | null,
+  ...filters: unknown[]
 ): Promise<AddrInfo[]> {
-  const { family = AF_UNSPEC, type = 0, proto = 0, flags = 0 } = options;
+  const { family, type, proto, flags } = getaddrinfoFilters(filters);
   if (host !== null && typeof host !== "string") {
     throw new TypeError(`getaddrinfo(): host must be a string or null, got ${typeName(host)}`);
   }

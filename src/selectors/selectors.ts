@@ -17,7 +17,7 @@
  */
 
 import { checkOptions, checkSelectTimeout, checkSignal, describe } from "../core/checks.js";
-import { now, race } from "../core/clock.js";
+import { hold, now, race, release } from "../core/clock.js";
 import { EVENT_READ, EVENT_WRITE } from "../core/constants.js";
 import { KeyError, SocketError } from "../core/errors.js";
 import type { Socket } from "../socket/socket.js";
@@ -196,7 +196,9 @@ export class DefaultSelector<F = Socket, D = unknown> {
 
   /** Until something may be ready, `deadline` (monotonic ms) passes, `signal` aborts or close. */
   #wait(deadline: number, signal: AbortSignal | undefined): Promise<void> {
-    return race(this.#ready.next(), deadline, signal, () => undefined);
+    // Sockets do not keep the process alive; a select that waits does (see clock.ts).
+    hold();
+    return race(this.#ready.next(), deadline, signal, () => undefined).finally(release);
   }
 
   /**

@@ -5,12 +5,21 @@
  * selectors watching it. The public `Socket` is a thin shell over one of these; the operations
  * table's attempts and the synchronous calls work on it.
  *
- * Life cycle: fresh (maybe bound) → connecting → connected, or → listening; then closed.
+ * Life cycle: fresh (maybe bound) → connecting → connected, or → listening; then closed. A
+ * datagram socket has its transport from the start (datagram.ts), for its whole life.
  */
 
 import * as net from "node:net";
 import { describe as show } from "../core/checks.js";
-import { AF_INET6, AF_UNIX, SHUT_RD, SHUT_RDWR, SHUT_WR, SOCK_STREAM } from "../core/constants.js";
+import {
+  AF_INET6,
+  AF_UNIX,
+  SHUT_RD,
+  SHUT_RDWR,
+  SHUT_WR,
+  SOCK_DGRAM,
+  SOCK_STREAM,
+} from "../core/constants.js";
 import { AddressInfoError, BrokenPipeError, SocketError } from "../core/errors.js";
 import {
   type Address,
@@ -20,7 +29,10 @@ import {
   toEndpoint,
 } from "../net/address.js";
 import { Observers, type Readiness } from "../selectors/readiness.js";
+import { Datagram, type DatagramFlags } from "./datagram.js";
+import type { DatagramOptions } from "./datagram-options.js";
 import { Listener } from "./listener.js";
+import type { ConnectCall, SocketCore } from "./operations.js";
 import { closedError, NOT_READY, PollDesc } from "./policy.js";
 import {
   applyToStream,
@@ -34,19 +46,11 @@ import {
 import { DEFAULT_RCVBUF, Stream } from "./stream.js";
 import type { TransportSink } from "./transport.js";
 
-/** One `connect` call: where to, and whether it has started or joined an attempt yet. */
-export interface ConnectCall {
-  readonly endpoint: Endpoint;
-  /** `""` until the first try; then the code of a non-blocking miss: `EINPROGRESS` for the
-   * call that started the attempt, `EALREADY` for one that found it under way. */
-  joined: "" | "EINPROGRESS" | "EALREADY";
-}
-
 /** See the module comment. */
-export class Descriptor extends PollDesc implements TransportSink, OptionTarget {
+export class Descriptor extends PollDesc implements SocketCore, TransportSink, OptionTarget {
   readonly family: number;
   readonly type: number;
-  transport: Stream | Listener | undefined;
+  transport: Stream | Listener | Datagram | undefined;
   /** The address given to `bind`, kept until the OS socket exists. */
   #bound: Endpoint | undefined;
   /** The address given to `connect`. */
@@ -64,6 +68,7 @@ export class Descriptor extends PollDesc implements TransportSink, OptionTarget 
     super();
     this.family = family;
     this.type = type;
+    if (type === SOCK_DGRAM) this.transport = new Datagram(family, this);
   }
 
   /**
@@ -201,6 +206,7 @@ export class Descriptor extends PollDesc implements TransportSink, OptionTarget 
   /** `listen`: starts listening on the first try, then reports when the OS has bound it. */
   listen(backlog: number): undefined | typeof NOT_READY {
     let listener = this.transport;
+    if (listener?.kind === "datagram") throw streamOnly("listen");
     if (listener?.kind === "stream") {
       throw new SocketError(
         "EINVAL",
@@ -235,6 +241,7 @@ export class Descriptor extends PollDesc implements TransportSink, OptionTarget 
 
   /** Throws EINVAL unless the socket is listening (checked before `accept` waits). */
   listening(op: string): void {
+    if (this.transport?.kind === "datagram" && !this.closed) throw streamOnly(op);
     if (this.transport?.kind !== "listener" && !this.closed) {
       throw new SocketError("EINVAL", { op, address: this.describe() }, "socket is not listening");
     }
@@ -260,6 +267,7 @@ export class Descriptor extends PollDesc implements TransportSink, OptionTarget 
   /** `connect`: starts (or joins) the attempt on the first try, then reports how it ended. */
   connect(call: ConnectCall): undefined | typeof NOT_READY {
     const transport = this.transport;
+    if (transport?.kind === "datagram") throw streamOnly("connect");
     if (call.joined === "") {
       const label = formatAddress(call.endpoint);
       if (transport?.kind === "listener" || transport?.state === "open") {
@@ -306,6 +314,7 @@ export class Descriptor extends PollDesc implements TransportSink, OptionTarget 
     if (this.#holder !== by) throw busyError(op, this.describe());
     const transport = this.transport;
     if (transport?.kind === "stream") return transport;
+    if (transport?.kind === "datagram") throw streamOnly(op);
     const address = this.describe();
     if (direction === "write") throw new BrokenPipeError("EPIPE", { op, address });
     throw new SocketError("ENOTCONN", { op, address });
@@ -315,6 +324,23 @@ export class Descriptor extends PollDesc implements TransportSink, OptionTarget 
   openStream(): Stream | undefined {
     const transport = this.transport;
     return transport?.kind === "stream" && this.#holder === undefined ? transport : undefined;
+  }
+
+  /** The datagram transport a datagram call works on; EOPNOTSUPP on a stream socket. */
+  datagram(op: string): Datagram {
+    const transport = this.transport;
+    if (transport?.kind === "datagram") return transport;
+    throw new SocketError("EOPNOTSUPP", { op, address: this.describe() }, "not a datagram socket");
+  }
+
+  /** The options a datagram socket's OS socket is made with. */
+  datagramFlags(): DatagramFlags {
+    const options = this.#options;
+    return {
+      reuseAddr: options?.has(FLAG.reuseAddr) ?? false,
+      reusePort: options?.has(FLAG.reusePort) ?? false,
+      ipv6Only: options?.has(FLAG.v6Only) ?? false,
+    };
   }
 
   /** SO_RCVBUF in bytes. */
@@ -334,6 +360,9 @@ export class Descriptor extends PollDesc implements TransportSink, OptionTarget 
       );
     }
     const stream = this.transport;
+    if (stream?.kind === "datagram" && stream.connectState === "connected") {
+      throw new SocketError("EOPNOTSUPP", { op: "shutdown", address: this.describe() });
+    }
     if (stream?.kind !== "stream" || stream.state !== "open") {
       throw new SocketError("ENOTCONN", { op: "shutdown", address: this.describe() });
     }
@@ -358,6 +387,10 @@ export class Descriptor extends PollDesc implements TransportSink, OptionTarget 
   getsockname(): Address {
     if (this.closed) throw closedError("getsockname");
     const transport = this.transport;
+    if (transport?.kind === "datagram") {
+      const local = transport.local();
+      if (local !== undefined) return local;
+    }
     if (transport?.kind === "listener") {
       const address = transport.address();
       if (typeof address === "string") return address;
@@ -366,9 +399,8 @@ export class Descriptor extends PollDesc implements TransportSink, OptionTarget 
     if (this.family === AF_UNIX) return this.#bound?.kind === "unix" ? this.#bound.path : "";
     const local = transport?.kind === "stream" ? transport.local : undefined;
     if (local !== undefined) return ipAddress(this.family, local.address, local.port);
-    if (this.#bound?.kind === "ip") {
-      return ipAddress(this.family, this.#bound.host, this.#bound.port);
-    }
+    const bound = transport?.kind === "datagram" ? transport.requested : this.#bound;
+    if (bound?.kind === "ip") return ipAddress(this.family, bound.host, bound.port);
     return ipAddress(this.family, this.family === AF_INET6 ? "::" : "0.0.0.0", 0);
   }
 
@@ -376,6 +408,13 @@ export class Descriptor extends PollDesc implements TransportSink, OptionTarget 
   getpeername(): Address {
     if (this.closed) throw closedError("getpeername");
     const stream = this.transport;
+    if (stream?.kind === "datagram") {
+      const peer = stream.connectState === "connected" ? stream.peer : undefined;
+      if (peer === undefined) {
+        throw new SocketError("ENOTCONN", { op: "getpeername", address: this.describe() });
+      }
+      return ipAddress(this.family, peer.address, peer.port);
+    }
     const connected =
       stream?.kind === "stream" && stream.state === "open" && !stream.socket.destroyed;
     const remote = connected && this.family !== AF_UNIX ? stream.remote : undefined;
@@ -396,6 +435,12 @@ export class Descriptor extends PollDesc implements TransportSink, OptionTarget 
 
   // --- options (see sockopts.ts) ---------------------------------------------------------------
 
+  /** The options only datagram sockets have (OptionTarget). */
+  datagramOptions(): DatagramOptions | undefined {
+    const transport = this.transport;
+    return transport?.kind === "datagram" ? transport.options : undefined;
+  }
+
   get options(): OptionValues {
     this.#options ??= new OptionValues();
     return this.#options;
@@ -415,6 +460,11 @@ export class Descriptor extends PollDesc implements TransportSink, OptionTarget 
   apply(changed: OptionName): void {
     const transport = this.transport;
     if (transport?.kind === "stream") applyToStream(transport, this.options, changed);
+    else if (transport?.kind === "datagram") {
+      transport.rx.limit = this.options.rcvbuf;
+      transport.sndbuf = this.options.sndbuf;
+      transport.setFlags(this.datagramFlags());
+    }
   }
 
   /** Reads and clears the pending error's code (SO_ERROR; OptionTarget). */
@@ -443,10 +493,15 @@ export class Descriptor extends PollDesc implements TransportSink, OptionTarget 
 }
 
 /** The error of a data call on a socket whose data is handed over to a Node.js stream. */
-function busyError(op: string, address: string | undefined): SocketError {
+export function busyError(op: string, address: string | undefined): SocketError {
   return new SocketError(
     "EBUSY",
     { op, address },
     "the socket is in use by the stream toDuplex() returned: read and write through that stream",
   );
+}
+
+/** What a stream-only call raises on a datagram socket, as Linux does. */
+function streamOnly(op: string): SocketError {
+  return new SocketError("EOPNOTSUPP", { op }, "not supported on a datagram socket");
 }

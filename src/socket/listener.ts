@@ -5,14 +5,47 @@
  *
  * Where the runtime allows it (node-internals.ts), accepted handles are wrapped by sockit itself
  * so they read through the shared scratch buffer; elsewhere they come through `'connection'`.
+ *
+ * Descriptor exhaustion: when accept(2) fails with EMFILE or ENFILE, libuv accepts and closes
+ * the pending connections itself (uv__emfile_trick) and tells nobody, so a blocking `accept`
+ * would wait for ever while connections are dropped. An `accept` that finds no connection queued
+ * therefore checks whether the process can make one more descriptor (an open(2) and close(2) of
+ * /dev/null, about 4 µs) and raises `EMFILE`/`ENFILE` as CPython's accept does; an accept that
+ * waits checks again every 250 ms. The listener stays usable and serves again once descriptors
+ * are free.
  */
 
+import { closeSync, constants, openSync } from "node:fs";
 import * as net from "node:net";
+import { cancel, type Expiry, now, schedule } from "../core/clock.js";
+import { SocketError } from "../core/errors.js";
 import type { Endpoint } from "../net/address.js";
 import { closeHandle, descriptorOf, takeOverAccept } from "./node-internals.js";
+import { countOpen } from "./open-handles.js";
 import { NOT_READY } from "./policy.js";
 import { type LocalName, Stream } from "./stream.js";
 import { NO_SINK, Transport, type TransportSink } from "./transport.js";
+
+/** How often an accept that waits looks at the descriptor table again, ms. */
+const EXHAUSTION_RECHECK_MS = 250;
+
+/**
+ * "EMFILE" or "ENFILE" when this process cannot make one more descriptor now. Linux's accept(2)
+ * takes the descriptor before it looks for a connection, so CPython's blocking and
+ * non-blocking accept raise this even with nothing pending; sockit does the same.
+ */
+function descriptorsExhausted(): "EMFILE" | "ENFILE" | undefined {
+  if (process.platform === "win32") return undefined;
+  let fd: number;
+  try {
+    fd = openSync("/dev/null", constants.O_RDONLY); // Node opens every file O_CLOEXEC
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    return code === "EMFILE" || code === "ENFILE" ? code : undefined;
+  }
+  closeSync(fd);
+  return undefined;
+}
 
 /** How `listen` was asked to bind. */
 export interface ListenOptions {
@@ -32,6 +65,8 @@ export class Listener extends Transport {
   #queue: Stream[] = [];
   #local: LocalName | null | undefined;
   readonly #label: string;
+  /** Wakes waiting accepts to look at the descriptor table again (see the module comment). */
+  #recheck: Expiry | undefined;
 
   constructor(options: ListenOptions, label: string, sink: TransportSink) {
     super(sink);
@@ -39,6 +74,9 @@ export class Listener extends Transport {
     this.#label = label;
     const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
     this.server = server;
+    // Only a waiting accept keeps the process alive (core/clock.ts), as in Python.
+    server.unref();
+    countOpen(server, "listener");
     server.on("error", (error: Error) => {
       if (this.state === "binding") this.state = "failed";
       this.fail(error);
@@ -110,11 +148,27 @@ export class Listener extends Transport {
     return false;
   }
 
-  /** The oldest pending connection: the pending error first, NOT_READY if there is none. */
+  /**
+   * The oldest pending connection: the pending error first, EMFILE/ENFILE while the process has
+   * no descriptor to spare (see the module comment), NOT_READY if there is none.
+   */
   accept(op: string): Stream | typeof NOT_READY {
     if (this.pending !== null) throw this.takeError(op);
-    return this.#queue.shift() ?? NOT_READY;
+    const next = this.#queue.shift();
+    if (next !== undefined) return next;
+    const code = descriptorsExhausted();
+    if (code !== undefined) throw new SocketError(code, { op, address: this.#label });
+    // A call that waits would not hear of an exhaustion that starts later: look again soon.
+    if (this.#recheck === undefined && this.state === "listening") {
+      this.#recheck = schedule(now() + EXHAUSTION_RECHECK_MS, this.#recheckFired, false);
+    }
+    return NOT_READY;
   }
+
+  readonly #recheckFired = (): void => {
+    this.#recheck = undefined;
+    this.sink.readableChanged();
+  };
 
   /** Where the server listens, as Node reports it. */
   address(): net.AddressInfo | string | null {
@@ -127,6 +181,8 @@ export class Listener extends Transport {
 
   /** Stops listening; connections not yet accepted are closed. */
   close(): void {
+    if (this.#recheck !== undefined) cancel(this.#recheck);
+    this.#recheck = undefined;
     for (const stream of this.#queue) stream.close(false);
     this.#queue = [];
     this.server.close();

@@ -71,8 +71,11 @@ export function setWriteHighWaterMark(socket: net.Socket, bytes: number): void {
 
 /** What the object that owns a `net.Socket` hears from it. */
 export interface SocketOwner {
-  /** Called from `_destroy`, while the socket's handle still answers (OwnSocket only). */
-  beforeDestroy(): void;
+  /**
+   * Called from `_destroy`, while the socket's handle (and descriptor) still answers, with the
+   * error that destroys it, if any (OwnSocket only).
+   */
+  beforeDestroy(error: Error | null): void;
 }
 
 const OWNER: unique symbol = Symbol("sockit.owner");
@@ -94,7 +97,72 @@ export function ownerOf<T extends SocketOwner>(socket: net.Socket): T {
 /** The `net.Socket` of the connections sockit makes: it tells its owner before it is destroyed. */
 export class OwnSocket extends net.Socket {
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    (this as Owned<SocketOwner>)[OWNER]?.beforeDestroy();
+    (this as Owned<SocketOwner>)[OWNER]?.beforeDestroy(error);
     super._destroy(error, callback);
   }
+}
+
+/** A handle's calls that the readiness probe and blocking mode use (Node.js only). */
+interface ProbeHandle {
+  fd?: number;
+  useUserBuffer?(buffer: Uint8Array): void;
+  onread?: unknown;
+  readStart?(): number;
+  readStop?(): number;
+  setBlocking?(blocking: boolean): number;
+}
+
+/** Whether {@link readinessProbe} works on `socket` (Node.js; not Bun or Deno). */
+export function canProbe(socket: net.Socket): boolean {
+  const handle = (socket as unknown as { _handle?: ProbeHandle })._handle;
+  return (
+    ONREAD_HOOKS &&
+    typeof handle?.useUserBuffer === "function" &&
+    typeof handle.readStart === "function" &&
+    typeof handle.readStop === "function"
+  );
+}
+
+/** The zero-length buffer probes read into: kept referenced, as native code holds its address. */
+const PROBE_BUFFER = Buffer.alloc(0);
+
+/**
+ * Turns a paused socket's handle into a readiness probe: after `arm()`, `ready()` is called once
+ * when the descriptor becomes readable (data, end of stream, an error), WITHOUT reading: libuv
+ * offers the zero-length buffer, gets no room, and reports that instead of calling read(2). So
+ * another reader of the descriptor loses nothing. Undefined where the runtime has no such hook.
+ */
+export function readinessProbe(socket: net.Socket, ready: () => void): { arm(): void } | undefined {
+  if (!canProbe(socket)) return undefined;
+  const handle = (socket as unknown as { _handle: Required<ProbeHandle> })._handle;
+  handle.useUserBuffer(PROBE_BUFFER);
+  handle.onread = (): undefined => {
+    handle.readStop();
+    ready();
+    return undefined; // anything else would be taken as the next buffer to read into
+  };
+  // Starts watching on the next turn of the loop, not now. An arm often comes from a message
+  // handled in the middle of libuv's batch of events; that batch may hold a readiness event for
+  // this descriptor collected before another thread read the data, and a watcher started now
+  // would be handed that stale event (a select reported the socket readable with nothing to
+  // read). Once the batch is over, the next poll sees the descriptor as it is.
+  let pending = false;
+  const start = (): void => {
+    pending = false;
+    if (!socket.destroyed) handle.readStart();
+  };
+  return {
+    arm: () => {
+      if (pending) return;
+      pending = true;
+      setImmediate(start);
+    },
+  };
+}
+
+/** Puts a socket's descriptor in blocking mode or back; false where the runtime cannot. */
+export function setDescriptorBlocking(socket: net.Socket, blocking: boolean): boolean {
+  const handle = (socket as unknown as { _handle?: ProbeHandle })._handle;
+  if (typeof handle?.setBlocking !== "function") return false;
+  return handle.setBlocking(blocking) === 0;
 }

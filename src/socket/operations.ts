@@ -15,12 +15,48 @@ import { checkSize, describe, MAX_SIZE, toBytes } from "../core/checks.js";
 import { MSG_PEEK, SOMAXCONN } from "../core/constants.js";
 import { SocketError } from "../core/errors.js";
 import type { Address, AddressInput, Endpoint } from "../net/address.js";
-import type { ConnectCall, Descriptor } from "./descriptor.js";
-import { NOT_READY, type Operation, type WaitOptions } from "./policy.js";
-import * as calls from "./stream-calls.js";
+import {
+  type Direction,
+  NOT_READY,
+  type Operation,
+  type PollDesc,
+  type WaitOptions,
+} from "./policy.js";
+import type { ByteStream, SendAllState } from "./transport.js";
 
-/** An operation of the table: it runs on a socket's {@link Descriptor}. */
-export type SocketOperation<Args extends unknown[], P, R> = Operation<Descriptor, Args, P, R>;
+/**
+ * What the operations' checks and attempts ask of a socket's insides: the async flavour's
+ * descriptor (descriptor.ts) and the synchronous one's both answer it.
+ */
+export interface SocketCore extends PollDesc {
+  readonly family: number;
+  /** Checks `address` for the socket's family. */
+  endpoint(address: unknown, op: string): Endpoint;
+  /** Throws EINVAL unless the socket is listening. */
+  listening(op: string): void;
+  /** SO_RCVBUF in bytes. */
+  receiveBufferSize(): number;
+  /** The byte stream sending and receiving calls work on; ENOTCONN or EPIPE without one. */
+  stream(op: string, direction: Direction): ByteStream;
+  /** The byte stream, if the socket is connected (for calls that skip the policy). */
+  openStream(): ByteStream | undefined;
+  bind(endpoint: Endpoint): undefined | typeof NOT_READY;
+  listen(backlog: number): undefined | typeof NOT_READY;
+  accept(op: string): [SocketCore, Address] | typeof NOT_READY;
+  connect(call: ConnectCall): undefined | typeof NOT_READY;
+  cancelConnect(call: ConnectCall): void;
+}
+
+/** One `connect` call: where to, and whether it has started or joined an attempt yet. */
+export interface ConnectCall {
+  readonly endpoint: Endpoint;
+  /** `""` until the first try; then the code of a non-blocking miss: `EINPROGRESS` for the
+   * call that started the attempt, `EALREADY` for one that found it under way. */
+  joined: "" | "EINPROGRESS" | "EALREADY";
+}
+
+/** An operation of the table: it runs on a socket's insides. */
+export type SocketOperation<Args extends unknown[], P, R> = Operation<SocketCore, Args, P, R>;
 
 /** Options of `recv`, `recvInto`: `flags` may be `MSG_PEEK`. */
 export interface RecvOptions extends WaitOptions {
@@ -38,7 +74,7 @@ export interface RecvUntilOptions extends WaitOptions {
 export type Data = Uint8Array | string;
 
 /** Makes the public socket object of a descriptor `accept` made (each flavour has its own). */
-export type Adopt<S> = (descriptor: Descriptor) => S;
+export type Adopt<S, D = SocketCore> = (descriptor: D) => S;
 
 /** `listen`'s default backlog (CPython's: min(128, SOMAXCONN)). */
 const DEFAULT_BACKLOG = Math.min(128, SOMAXCONN);
@@ -123,13 +159,13 @@ export const SEND: SocketOperation<
     return toBytes(data, "send(): data");
   },
   options: lastOptions,
-  attempt: (d, bytes) => calls.send(d.stream("send", "write"), bytes, "send"),
+  attempt: (d, bytes) => d.stream("send", "write").send(bytes, "send"),
 };
 
 /** `sendAll(data, flags?, options?)`: everything; on failure the error carries `bytesSent`. */
 export const SEND_ALL: SocketOperation<
   [data: Data, flags?: number | WaitOptions, options?: WaitOptions],
-  calls.SendAllState,
+  SendAllState,
   undefined
 > = {
   name: "sendAll",
@@ -140,14 +176,14 @@ export const SEND_ALL: SocketOperation<
     if (flags !== undefined || options !== undefined || d.closed) return false;
     if (d.deadline("write") !== null || !(data instanceof Uint8Array)) return false;
     const stream = d.openStream();
-    return stream !== undefined && calls.sendSmall(stream, data);
+    return stream?.sendSmall(data) === true;
   },
   prepare: (_d, data, flags) => {
     checkSendFlags(flags, "sendAll");
     return { data: toBytes(data, "sendAll(): data"), sent: 0, lastWrite: 0 };
   },
   options: lastOptions,
-  attempt: (d, state) => calls.sendAll(d.stream("sendAll", "write"), state, "sendAll"),
+  attempt: (d, state) => d.stream("sendAll", "write").sendAll(state, "sendAll"),
   failed: (error, state) => {
     if (typeof error === "object" && error !== null && Object.isExtensible(error)) {
       (error as { bytesSent?: number }).bytesSent = state.sent;
@@ -178,9 +214,9 @@ export const RECV: SocketOperation<
   attempt: (d, arg) => {
     const stream = d.stream("recv", "read");
     if (typeof arg === "number") {
-      return arg === 0 ? EMPTY : calls.recv(stream, arg, false, "recv");
+      return arg === 0 ? EMPTY : stream.recv(arg, false, "recv");
     }
-    return arg.peek === 0 ? EMPTY : calls.recv(stream, arg.peek, true, "recv");
+    return arg.peek === 0 ? EMPTY : stream.recv(arg.peek, true, "recv");
   },
 };
 
@@ -225,8 +261,8 @@ export const RECV_INTO: SocketOperation<
   attempt: (d, call) => {
     const stream = d.stream("recvInto", "read");
     if (call.n === 0) return 0;
-    if (!call.peek) return calls.recvInto(stream, call.buffer, call.n, "recvInto");
-    const data = calls.recv(stream, call.n, true, "recvInto");
+    if (!call.peek) return stream.recvInto(call.buffer, call.n, "recvInto");
+    const data = stream.recv(call.n, true, "recvInto");
     if (data === NOT_READY) return NOT_READY;
     call.buffer.set(data);
     return data.length;
@@ -254,13 +290,17 @@ export const RECV_EXACTLY: SocketOperation<
   options: (_n, options) => options,
   attempt: (d, arg) => {
     const stream = d.stream("recvExactly", "read");
-    if (typeof arg === "number") return calls.recvExactly(stream, arg, "recvExactly");
-    const result = calls.recvExactly(stream, arg.n, "recvExactly");
+    if (typeof arg === "number") return stream.recvExactly(arg, "recvExactly");
+    const result = stream.recvExactly(arg.n, "recvExactly");
     if (result === NOT_READY) arg.release ??= stream.demand(arg.n);
     return result;
   },
+  // A call that gave up without waiting (a non-blocking miss) releases its demand too.
+  failed: (_error, arg) => {
+    if (typeof arg !== "number") releaseDemand(arg);
+  },
   settled: (arg) => {
-    if (typeof arg !== "number") arg.release?.();
+    if (typeof arg !== "number") releaseDemand(arg);
   },
 };
 
@@ -295,12 +335,20 @@ export const RECV_UNTIL: SocketOperation<
   options: (_delimiter, options) => options,
   attempt: (d, call) => {
     const stream = d.stream("recvUntil", "read");
-    const result = calls.recvUntil(stream, call.delimiter, call.maxBytes, call.scan, "recvUntil");
+    const result = stream.recvUntil(call.delimiter, call.maxBytes, call.scan, "recvUntil");
     if (result === NOT_READY) call.release ??= stream.demand(call.maxBytes);
     return result;
   },
-  settled: (call) => call.release?.(),
+  failed: (_error, call) => releaseDemand(call),
+  settled: (call) => releaseDemand(call),
 };
+
+/** Lets the receive buffer shrink back once a whole-operation read is over (once). */
+function releaseDemand(call: { release: (() => void) | undefined }): void {
+  const release = call.release;
+  call.release = undefined;
+  release?.();
+}
 
 /** Every entry, for code that goes over all of them (tests, the synchronous flavour). */
 export const OPERATIONS = {
@@ -319,7 +367,7 @@ export const OPERATIONS = {
 const EMPTY = Buffer.alloc(0);
 
 /** The options object: the last argument that is an object (flags, when given, are numbers). */
-function lastOptions(...args: unknown[]): unknown {
+export function lastOptions(...args: unknown[]): unknown {
   for (let i = args.length - 1; i >= 1; i--) {
     const arg = args[i];
     if (arg !== undefined && typeof arg !== "number") return arg;
@@ -328,7 +376,7 @@ function lastOptions(...args: unknown[]): unknown {
 }
 
 /** Python's `flags` argument of `send`/`sendAll`: only 0 is supported. */
-function checkSendFlags(flags: unknown, op: string): void {
+export function checkSendFlags(flags: unknown, op: string): void {
   if (flags === undefined || flags === 0 || typeof flags === "object") return;
   if (typeof flags !== "number" || !Number.isInteger(flags)) {
     throw new TypeError(

@@ -21,7 +21,16 @@
  */
 
 import { checkOptions, checkSignal, checkTimeout, describe } from "../core/checks.js";
-import { cancel, type Expiry, insert, now, reschedule, wallToMonotonic } from "../core/clock.js";
+import {
+  cancel,
+  type Expiry,
+  hold,
+  insert,
+  now,
+  release,
+  reschedule,
+  wallToMonotonic,
+} from "../core/clock.js";
 import { BlockingIOError, SocketError, TimeoutError } from "../core/errors.js";
 
 /** Returned by an attempt that is not ready and consumed nothing. */
@@ -119,8 +128,42 @@ export class PollDesc {
     return deadlines === undefined ? null : deadlines[direction];
   }
 
+  /** Sets the timeout in seconds: `null` blocks, `0` is non-blocking, `s > 0` waits up to `s`. */
+  setTimeout(timeout: unknown): void {
+    this.timeout = checkTimeout(timeout, "setTimeout(): timeout");
+  }
+
+  getTimeout(): number | null {
+    return this.timeout;
+  }
+
+  /** `true` is `setTimeout(null)`, `false` is `setTimeout(0)`; 0 and 1 as Python takes them. */
+  setBlocking(flag: unknown): void {
+    if (typeof flag !== "boolean" && flag !== 0 && flag !== 1) {
+      throw new TypeError(`setBlocking(): flag must be a boolean (or 0/1), got ${describe(flag)}`);
+    }
+    this.timeout = flag ? null : 0;
+  }
+
+  getBlocking(): boolean {
+    return this.timeout !== 0;
+  }
+
+  setDeadline(at: unknown): void {
+    this.setDirectionDeadline("read", at, "setDeadline()");
+    this.setDirectionDeadline("write", at, "setDeadline()");
+  }
+
+  setReadDeadline(at: unknown): void {
+    this.setDirectionDeadline("read", at, "setReadDeadline()");
+  }
+
+  setWriteDeadline(at: unknown): void {
+    this.setDirectionDeadline("write", at, "setWriteDeadline()");
+  }
+
   /** Sets a direction's deadline (a `Date`, epoch ms or `null`); calls waiting see it at once. */
-  setDeadline(direction: Direction, at: unknown, where: string): void {
+  setDirectionDeadline(direction: Direction, at: unknown, where: string): void {
     let epoch: number | null;
     if (at === null) epoch = null;
     else if (at instanceof Date) epoch = at.getTime();
@@ -173,16 +216,35 @@ export function tryOnce<T extends PollDesc, P, R>(
   timeout: number | null,
   signal: AbortSignal | undefined,
 ): R | typeof NOT_READY {
-  if (target.closed) throw closedError(op.name, target);
-  if (signal?.aborted) throw signal.reason;
-  const deadline = target.deadline(op.direction);
-  if (deadline !== null && deadline <= now()) throw timeoutError(op.name, target);
+  startChecks(target, op, signal);
+  return attemptOnce(target, op, arg, timeout);
+}
+
+/** One try once the start checks passed: the result, NOT_READY, or a non-blocking miss. */
+function attemptOnce<T extends PollDesc, P, R>(
+  target: T,
+  op: Operation<T, never, P, R>,
+  arg: P,
+  timeout: number | null,
+): R | typeof NOT_READY {
   const result = op.attempt(target, arg);
   if (result !== NOT_READY || timeout !== 0) return result;
   throw new BlockingIOError(op.notReadyCode?.(arg) ?? "EAGAIN", {
     op: op.name,
     address: target.describe(),
   });
+}
+
+/** The checks at the start of a call, in this order: closed, aborted, passed deadline. */
+export function startChecks<T extends PollDesc>(
+  target: T,
+  op: Operation<T, never, unknown, unknown>,
+  signal: AbortSignal | undefined,
+): void {
+  if (target.closed) throw closedError(op.name, target);
+  if (signal?.aborted) throw signal.reason;
+  const deadline = target.deadline(op.direction);
+  if (deadline !== null && deadline <= now()) throw timeoutError(op.name, target);
 }
 
 /** The call's timeout in seconds: its own `timeout` option, else the socket's. */
@@ -237,6 +299,60 @@ export function run<T extends PollDesc, Args extends unknown[], P, R>(
 /** The promise of a call that `quick` finished. */
 const DONE: Promise<undefined> = Promise.resolve(undefined);
 
+/** What the synchronous flavour's targets add to PollDesc: waiting on the calling thread. */
+export interface BlockingTarget extends PollDesc {
+  /**
+   * Starts a call: `mayBlock` says whether it may wait in the kernel (a blocking call without a
+   * deadline); when not, its tries must not block.
+   */
+  beginCall(mayBlock: boolean): void;
+  /** Sleeps until `direction` may have become ready, or until `until` (monotonic ms). */
+  waitReady(direction: Direction, until: number): void;
+}
+
+/**
+ * Runs `op` with `args` under the socket's mode and blocks the calling thread until it is done:
+ * the same checks, try and mode decision as {@link run}, then a loop of waits and tries on this
+ * thread. A call that would wait for ever with no deadline waits in the kernel instead, as a
+ * blocking Python socket does.
+ */
+export function runSync<T extends BlockingTarget, Args extends unknown[], P, R>(
+  target: T,
+  op: Operation<T, Args, P, R>,
+  ...args: Args
+): R {
+  if (op.quick?.(target, ...args) === true) return undefined as R;
+  const arg = op.prepare(target, ...args);
+  const call = op as Operation<T, never, P, R>;
+  let waited = false;
+  try {
+    const options = checkWaitOptions(op.options(...args), op.name);
+    const timeout = callTimeout(target, call, options);
+    startChecks(target, call, options?.signal);
+    target.beginCall(timeout === null && target.deadline(op.direction) === null);
+    let result = attemptOnce(target, call, arg, timeout);
+    if (result !== NOT_READY) return result;
+    waited = true;
+    const timeoutAt = timeout === null ? null : now() + timeout * 1000;
+    for (;;) {
+      const until = expiresAt(target, op.direction, timeoutAt);
+      if (until <= now()) {
+        op.gaveUp?.(target, arg);
+        throw timeoutError(op.name, target);
+      }
+      target.waitReady(op.direction, until);
+      if (target.closed) throw closedError(op.name, target);
+      result = op.attempt(target, arg);
+      if (result !== NOT_READY) return result;
+    }
+  } catch (error) {
+    op.failed?.(error, arg);
+    throw error;
+  } finally {
+    if (waited) op.settled?.(arg);
+  }
+}
+
 /** Where {@link capture} leaves a new promise's resolve function. */
 let captured: (value: never) => void = () => {};
 
@@ -272,6 +388,7 @@ class PendingCall<T extends PollDesc, P, R> implements Waiter, Expiry {
     resolve: (value: R | Promise<never>) => void,
   ) {
     this.#resolve = resolve;
+    hold();
     target.addWaiter(op.direction, this);
     const at = this.#expiresAt();
     if (at !== Number.POSITIVE_INFINITY) {
@@ -317,7 +434,7 @@ class PendingCall<T extends PollDesc, P, R> implements Waiter, Expiry {
     }
   }
 
-  /** The socket's I/O keeps the process alive while a call waits (see clock.ts). */
+  /** The call holds the process alive while it waits (clock.ts `hold`), not its timer. */
   get keepAlive(): boolean {
     return false;
   }
@@ -342,6 +459,7 @@ class PendingCall<T extends PollDesc, P, R> implements Waiter, Expiry {
 
   #settle(): void {
     this.#resolve = null;
+    release();
     this.target.removeWaiter(this.op.direction, this);
     if (this.index >= 0) cancel(this);
     this.signal?.removeEventListener("abort", this);

@@ -10,16 +10,26 @@
 
 import type { Duplex } from "node:stream";
 import type { ReadableStream, WritableStream } from "node:stream/web";
-import { checkTimeout, describe } from "../core/checks.js";
-import { AF_INET, AF_INET6, AF_UNIX, SOCK_STREAM } from "../core/constants.js";
+import { describe } from "../core/checks.js";
+import { AF_INET, AF_INET6, AF_UNIX, SOCK_DGRAM, SOCK_STREAM } from "../core/constants.js";
 import { AddressInfoError, errnoOf, SocketError, TimeoutError } from "../core/errors.js";
 import type { Address, AddressInput } from "../net/address.js";
 import { READINESS, type Readiness } from "../selectors/readiness.js";
 import { chunks } from "../streams/chunks.js";
 import { type DuplexOptions, toDuplex } from "../streams/duplex.js";
-import { type FileFor, makefile } from "../streams/file.js";
 import type { FileOptions } from "../streams/file-options.js";
+import { type FileFor, makefile } from "../streams/makefile.js";
 import { readableOf, writableOf } from "../streams/web.js";
+import {
+  DGRAM_BIND,
+  DGRAM_CONNECT,
+  DGRAM_RECV,
+  DGRAM_RECV_INTO,
+  DGRAM_SEND,
+  RECV_FROM,
+  RECV_FROM_INTO,
+  SEND_TO,
+} from "./datagram-operations.js";
 import { Descriptor } from "./descriptor.js";
 import {
   ACCEPT,
@@ -35,6 +45,7 @@ import {
   type RecvUntilOptions,
   SEND,
   SEND_ALL,
+  type SocketCore,
 } from "./operations.js";
 import { type Deadline, run, type WaitOptions } from "./policy.js";
 
@@ -45,8 +56,8 @@ let adopting: Descriptor | undefined;
 export let descriptorOf: (sock: Socket) => Descriptor;
 
 /**
- * A socket with Python's blocking, non-blocking and timeout modes: TCP over IPv4 and IPv6, and
- * Unix stream sockets.
+ * A socket with Python's blocking, non-blocking and timeout modes: TCP and UDP over IPv4 and
+ * IPv6, and Unix stream sockets.
  *
  * @example
  * ```ts
@@ -60,14 +71,17 @@ export let descriptorOf: (sock: Socket) => Descriptor;
 export class Socket {
   readonly #d: Descriptor;
 
-  /** Creates a socket; `family` is AF_INET, AF_INET6 or AF_UNIX, `type` SOCK_STREAM. */
+  /**
+   * Creates a socket; `family` is AF_INET, AF_INET6 or AF_UNIX, `type` SOCK_STREAM or (for
+   * AF_INET and AF_INET6) SOCK_DGRAM.
+   */
   constructor(family: number = AF_INET, type: number = SOCK_STREAM) {
     if (adopting !== undefined) {
       this.#d = adopting;
       adopting = undefined;
       return;
     }
-    this.#d = new Descriptor(checkFamily(family), checkType(type));
+    this.#d = new Descriptor(checkFamily(family), checkSocketType(type, family));
   }
 
   static {
@@ -75,8 +89,9 @@ export class Socket {
   }
 
   /** The socket object of a descriptor `accept` made. */
-  static #adopt(descriptor: Descriptor): Socket {
-    adopting = descriptor;
+  static #adopt(descriptor: SocketCore): Socket {
+    // The async flavour's accept makes async descriptors.
+    adopting = descriptor as Descriptor;
     return new Socket();
   }
 
@@ -85,7 +100,7 @@ export class Socket {
     return this.#d.family;
   }
 
-  /** The socket type (`SOCK_STREAM`). */
+  /** The socket type (`SOCK_STREAM` or `SOCK_DGRAM`). */
   get type(): number {
     return this.#d.type;
   }
@@ -93,6 +108,15 @@ export class Socket {
   /** True once `close()` was called. */
   get closed(): boolean {
     return this.#d.closed;
+  }
+
+  /**
+   * Datagrams this socket dropped because its receive queue (`SO_RCVBUF` bytes) was full, as
+   * the kernel drops them (0 for stream sockets). Datagrams the kernel itself dropped before
+   * Node.js read them are not counted.
+   */
+  get dropped(): number {
+    return this.#d.transport?.kind === "datagram" ? this.#d.transport.rx.dropped : 0;
   }
 
   // --- modes and deadlines -----------------------------------------------------------------
@@ -104,48 +128,47 @@ export class Socket {
 
   /** Sets the timeout in seconds: `null` blocks, `0` is non-blocking, `s > 0` waits up to `s`. */
   setTimeout(timeout: number | null): void {
-    this.#d.timeout = checkTimeout(timeout, "setTimeout(): timeout");
+    this.#d.setTimeout(timeout);
   }
 
   /** The timeout in seconds, or `null` when blocking. */
   getTimeout(): number | null {
-    return this.#d.timeout;
+    return this.#d.getTimeout();
   }
 
   /** `setBlocking(true)` is `setTimeout(null)`; `setBlocking(false)` is `setTimeout(0)`. */
   setBlocking(flag: boolean): void {
-    if (typeof flag !== "boolean" && flag !== 0 && flag !== 1) {
-      throw new TypeError(`setBlocking(): flag must be a boolean (or 0/1), got ${describe(flag)}`);
-    }
-    this.#d.timeout = flag ? null : 0;
+    this.#d.setBlocking(flag);
   }
 
   /** False only in non-blocking mode (timeout `0`). */
   getBlocking(): boolean {
-    return this.#d.timeout !== 0;
+    return this.#d.getBlocking();
   }
 
   /** Sets the read and write deadlines (Go's `SetDeadline`); it also hits calls already waiting. */
   setDeadline(at: Deadline): void {
-    this.#d.setDeadline("read", at, "setDeadline()");
-    this.#d.setDeadline("write", at, "setDeadline()");
+    this.#d.setDeadline(at);
   }
 
   /** Sets the deadline of receiving calls (`recv*`, `accept`). */
   setReadDeadline(at: Deadline): void {
-    this.#d.setDeadline("read", at, "setReadDeadline()");
+    this.#d.setReadDeadline(at);
   }
 
   /** Sets the deadline of sending calls (`send*`, `connect`). */
   setWriteDeadline(at: Deadline): void {
-    this.#d.setDeadline("write", at, "setWriteDeadline()");
+    this.#d.setWriteDeadline(at);
   }
 
   // --- connecting and listening --------------------------------------------------------------
 
-  /** Sets the local address; for stream sockets it takes effect at `listen`/`connect`. */
+  /**
+   * Sets the local address; for stream sockets it takes effect at `listen`/`connect`, a datagram
+   * socket is bound when the promise resolves.
+   */
   bind(address: AddressInput): Promise<void> {
-    return run(this.#d, BIND, address);
+    return this.#datagram ? run(this.#d, DGRAM_BIND, address) : run(this.#d, BIND, address);
   }
 
   /** Starts listening; `getsockname()` shows the real port afterwards. */
@@ -158,14 +181,20 @@ export class Socket {
     return run(this.#d, ACCEPT, Socket.#adopt, options) as Promise<[Socket, Address]>;
   }
 
-  /** Connects to `address`; rejects with ConnectionRefusedError, TimeoutError, AddressInfoError… */
+  /**
+   * Connects to `address`; rejects with ConnectionRefusedError, TimeoutError, AddressInfoError…
+   * A datagram socket only records its default peer (and receives from it alone); connecting
+   * again moves it and keeps the local port.
+   */
   connect(address: AddressInput, options?: WaitOptions): Promise<void> {
-    return run(this.#d, CONNECT, address, options);
+    return this.#datagram
+      ? run(this.#d, DGRAM_CONNECT, address, options)
+      : run(this.#d, CONNECT, address, options);
   }
 
   /** Like `connect`, but resolves to an errno number (0 on success), as Python's `connect_ex`. */
   connectEx(address: AddressInput, options?: WaitOptions): Promise<number> {
-    return run(this.#d, CONNECT, address, options).then(() => 0, connectErrno);
+    return this.connect(address, options).then(() => 0, connectErrno);
   }
 
   // --- sending and receiving -------------------------------------------------------------------
@@ -175,7 +204,25 @@ export class Socket {
    * count. `flags` (Python's positional argument) may only be 0.
    */
   send(data: Data, flags?: number | WaitOptions, options?: WaitOptions): Promise<number> {
-    return run(this.#d, SEND, data, flags, options);
+    return this.#datagram
+      ? run(this.#d, DGRAM_SEND, data, flags, options)
+      : run(this.#d, SEND, data, flags, options);
+  }
+
+  /**
+   * Sends `data` as one datagram to `address` (Python's `sendto(data[, flags], address)`) and
+   * returns its length. It resolves once Node.js has the datagram (a copy); it waits only while
+   * the send queue (`SO_SNDBUF` bytes) is full. Datagrams only: `EOPNOTSUPP` on a stream socket.
+   */
+  sendTo(data: Data, address: AddressInput, options?: WaitOptions): Promise<number>;
+  sendTo(data: Data, flags: number, address: AddressInput, options?: WaitOptions): Promise<number>;
+  sendTo(
+    data: Data,
+    flagsOrAddress: number | AddressInput,
+    addressOrOptions?: AddressInput | WaitOptions,
+    options?: WaitOptions,
+  ): Promise<number> {
+    return run(this.#d, SEND_TO, data, flagsOrAddress, addressOrOptions, options);
   }
 
   /**
@@ -194,7 +241,9 @@ export class Socket {
    * (positional, as in Python, or in the options): the data is returned and stays buffered.
    */
   recv(bufsize: number, flags?: number | RecvOptions, options?: RecvOptions): Promise<Buffer> {
-    return run(this.#d, RECV, bufsize, flags, options);
+    return this.#datagram
+      ? run(this.#d, DGRAM_RECV, bufsize, flags, options)
+      : run(this.#d, RECV, bufsize, flags, options);
   }
 
   /**
@@ -207,7 +256,36 @@ export class Socket {
     flags?: number | RecvOptions,
     options?: RecvOptions,
   ): Promise<number> {
-    return run(this.#d, RECV_INTO, buffer, nbytes, flags, options);
+    return this.#datagram
+      ? run(this.#d, DGRAM_RECV_INTO, buffer, nbytes, flags, options)
+      : run(this.#d, RECV_INTO, buffer, nbytes, flags, options);
+  }
+
+  /**
+   * One datagram and its sender: `[data, address]`. A datagram longer than `bufsize` is
+   * truncated and the rest of it discarded; an empty datagram is an empty Buffer. `flags` may be
+   * `MSG_PEEK`. Datagrams only: `EOPNOTSUPP` on a stream socket.
+   */
+  recvFrom(
+    bufsize: number,
+    flags?: number | RecvOptions,
+    options?: RecvOptions,
+  ): Promise<[Buffer, Address]> {
+    return run(this.#d, RECV_FROM, bufsize, flags, options);
+  }
+
+  /**
+   * Fills `buffer` (up to `nbytes`, default its length) with one datagram: `[count, address]`.
+   * The rest of a longer datagram is discarded; with `flags` `MSG_TRUNC` the count is the
+   * datagram's real length. `MSG_PEEK` leaves the datagram queued. Datagrams only.
+   */
+  recvFromInto(
+    buffer: Uint8Array,
+    nbytes?: number | RecvOptions,
+    flags?: number | RecvOptions,
+    options?: RecvOptions,
+  ): Promise<[number, Address]> {
+    return run(this.#d, RECV_FROM_INTO, buffer, nbytes, flags, options);
   }
 
   /**
@@ -265,7 +343,7 @@ export class Socket {
   }
 
   /** Sets an option; see the README for what each one means here. */
-  setsockopt(level: number, option: number, value: number | boolean | null): void {
+  setsockopt(level: number, option: number, value: number | boolean | null | Uint8Array): void {
     this.#d.setsockopt(level, option, value);
   }
 
@@ -326,6 +404,11 @@ export class Socket {
   get [READINESS](): Readiness {
     return this.#d.readiness;
   }
+
+  /** A datagram socket runs the datagram entries of `bind`, `connect`, `send`, `recv*`. */
+  get #datagram(): boolean {
+    return this.#d.type === SOCK_DGRAM;
+  }
 }
 
 /**
@@ -342,7 +425,8 @@ export function socket(family: number = AF_INET, type: number = SOCK_STREAM): So
   return new Socket(family, type);
 }
 
-function checkFamily(family: unknown): number {
+/** A socket family the library supports, or the error Python raises. */
+export function checkFamily(family: unknown): number {
   if (family === AF_INET || family === AF_INET6 || family === AF_UNIX) return family;
   if (typeof family !== "number" || !Number.isInteger(family)) {
     throw new TypeError(
@@ -352,7 +436,8 @@ function checkFamily(family: unknown): number {
   throw new SocketError("EAFNOSUPPORT", { op: "socket" }, `unsupported address family ${family}`);
 }
 
-function checkType(type: unknown): number {
+/** A socket type the library supports, or the error Python raises. */
+export function checkType(type: unknown): number {
   if (type === SOCK_STREAM) return type;
   if (typeof type !== "number" || !Number.isInteger(type)) {
     throw new TypeError(`socket(): type must be SOCK_STREAM, got ${describe(type)}`);
@@ -364,8 +449,45 @@ function checkType(type: unknown): number {
   );
 }
 
+/** A socket type the library supports (SOCK_DGRAM for AF_INET and AF_INET6), or Python's error. */
+export function checkSocketType(type: unknown, family: number): number {
+  if (type === SOCK_DGRAM && family !== AF_UNIX) return type;
+  if (type === SOCK_DGRAM) {
+    throw new SocketError(
+      "EPROTONOSUPPORT",
+      { op: "socket" },
+      "AF_UNIX datagram sockets are not supported (AF_INET and AF_INET6 only)",
+    );
+  }
+  if (typeof type !== "number" || !Number.isInteger(type)) {
+    throw new TypeError(`socket(): type must be SOCK_STREAM or SOCK_DGRAM, got ${describe(type)}`);
+  }
+  return checkType(type);
+}
+
+/**
+ * The calls of `Socket` that never wait, each the descriptor's method of the same name (the
+ * synchronous flavour builds its `Socket` from this list and the operations table).
+ */
+export const IMMEDIATE_CALLS = [
+  "setTimeout",
+  "getTimeout",
+  "setBlocking",
+  "getBlocking",
+  "setDeadline",
+  "setReadDeadline",
+  "setWriteDeadline",
+  "shutdown",
+  "close",
+  "getsockname",
+  "getpeername",
+  "fileno",
+  "setsockopt",
+  "getsockopt",
+] as const;
+
 /** `connectEx`'s answer for a failed connect: its errno (a timeout is EAGAIN, as in CPython). */
-function connectErrno(error: unknown): number {
+export function connectErrno(error: unknown): number {
   if (error instanceof AddressInfoError || !(error instanceof SocketError)) throw error;
   if (error instanceof TimeoutError) return errnoOf("EAGAIN")!;
   return error.errno ?? errnoOf("EIO")!;

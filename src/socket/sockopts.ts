@@ -4,7 +4,8 @@
  *
  * Values read back are what was set. An option the runtime cannot honour is `ENOPROTOOPT`, never
  * silently ignored: e.g. SO_LINGER other than `null`/`0`, clearing SO_REUSEADDR (libuv always
- * sets it on listening TCP sockets), or SO_REUSEPORT before Node.js 22.12.
+ * sets it on listening TCP sockets), or SO_REUSEPORT before Node.js 22.12. The options only
+ * datagram sockets have are entries of this table too, made in datagram-options.ts.
  */
 
 import { describe } from "../core/checks.js";
@@ -20,10 +21,16 @@ import {
   SO_REUSEPORT,
   SO_SNDBUF,
   SO_TYPE,
+  SOCK_DGRAM,
   SOL_SOCKET,
   TCP_NODELAY,
 } from "../core/constants.js";
 import { errnoOf, SocketError } from "../core/errors.js";
+import {
+  DATAGRAM_OPTIONS,
+  type DatagramOptionName,
+  type DatagramOptions,
+} from "./datagram-options.js";
 import { DEFAULT_RCVBUF, DEFAULT_SNDBUF, type Stream } from "./stream.js";
 
 /**
@@ -58,7 +65,7 @@ export const FLAG = {
 } as const;
 
 /** What changed, for {@link OptionTarget.apply}: a flag's name or a field of OptionValues. */
-export type OptionName = keyof typeof FLAG | "rcvbuf" | "sndbuf" | "linger";
+export type OptionName = keyof typeof FLAG | "rcvbuf" | "sndbuf" | "linger" | DatagramOptionName;
 
 /** What `getsockopt`/`setsockopt` need from the socket beyond the values. */
 export interface OptionTarget {
@@ -68,23 +75,28 @@ export interface OptionTarget {
   apply(changed: OptionName): void;
   /** Reads and clears the pending error's code. */
   takeErrorCode(): string | undefined;
+  /** The options only datagram sockets have (undefined for a stream socket). */
+  datagramOptions?(): DatagramOptions | undefined;
 }
 
 /** One option: how to read it back and, unless read-only, how to set it. */
-interface Entry {
+export interface Entry {
   get(o: OptionValues, target: OptionTarget): number | null;
   /** Stores `value` (checked) and returns what changed; throws ENOPROTOOPT if impossible. */
-  set?(o: OptionValues, value: unknown): OptionName;
+  set?(o: OptionValues, value: unknown, target: OptionTarget): OptionName;
 }
 
-/** A boolean option kept as a flag; `refuse(on)` says why a value cannot be honoured. */
-function flagEntry(name: keyof typeof FLAG, refuse?: (on: boolean) => string | undefined): Entry {
+/** A boolean option kept as a flag; `refuse(on, target)` says why a value cannot be honoured. */
+function flagEntry(
+  name: keyof typeof FLAG,
+  refuse?: (on: boolean, target: OptionTarget) => string | undefined,
+): Entry {
   const bit = FLAG[name];
   return {
     get: (o) => (o.has(bit) ? 1 : 0),
-    set: (o, value) => {
+    set: (o, value, target) => {
       const on = flag(value);
-      const why = refuse?.(on);
+      const why = refuse?.(on, target);
       if (why !== undefined) throw noOption(why);
       o.set(bit, on);
       return name;
@@ -94,11 +106,18 @@ function flagEntry(name: keyof typeof FLAG, refuse?: (on: boolean) => string | u
 
 /** The table, keyed by `level:option`. */
 const OPTIONS = new Map<string, Entry>([
-  [key(IPPROTO_TCP, TCP_NODELAY), flagEntry("noDelay")],
+  [
+    key(IPPROTO_TCP, TCP_NODELAY),
+    flagEntry("noDelay", (_on, target) =>
+      target.type === SOCK_DGRAM ? "TCP_NODELAY applies to TCP sockets" : undefined,
+    ),
+  ],
   [key(SOL_SOCKET, SO_KEEPALIVE), flagEntry("keepAlive")],
   [
     key(SOL_SOCKET, SO_REUSEADDR),
-    flagEntry("reuseAddr", (on) => (on ? undefined : "libuv always sets SO_REUSEADDR")),
+    flagEntry("reuseAddr", (on, target) =>
+      on || target.type === SOCK_DGRAM ? undefined : "libuv always sets SO_REUSEADDR",
+    ),
   ],
   [
     key(SOL_SOCKET, SO_REUSEPORT),
@@ -146,6 +165,7 @@ const OPTIONS = new Map<string, Entry>([
     },
   ],
   [key(SOL_SOCKET, SO_TYPE), { get: (_o, target) => target.type }],
+  ...DATAGRAM_OPTIONS.map(([level, option, entry]) => [key(level, option), entry] as const),
   [
     key(SOL_SOCKET, SO_ERROR),
     {
@@ -166,7 +186,7 @@ export function setOption(
 ): void {
   const entry = lookup(level, option, "setsockopt");
   if (entry.set === undefined) throw noOption("the option is read-only");
-  target.apply(entry.set(target.options, value));
+  target.apply(entry.set(target.options, value, target));
 }
 
 /** `getsockopt(level, option)`. */

@@ -9,15 +9,27 @@
 import { BrokenPipeError, IncompleteReadError, LimitOverrunError } from "../core/errors.js";
 import { NOT_READY } from "./policy.js";
 import type { RecvBuffer } from "./recv-buffer.js";
-import { SMALL_WRITE, type Stream } from "./stream.js";
+import type { SendAllState, Transport } from "./transport.js";
 
-/** Progress of one `sendAll`, kept between attempts. */
-export interface SendAllState {
-  readonly data: Uint8Array;
-  /** Bytes handed to Node (accepted). */
-  sent: number;
-  /** Where the last chunk ends (a {@link Stream.write} position), to know when it was taken. */
-  lastWrite: number;
+/** `sendAll` copies data up to this size (and resolves at once) instead of lending it. */
+export const SMALL_WRITE = 16 * 1024;
+
+/** What the calls use of the stream transport (stream.ts), which passes itself. */
+export interface Stream extends Transport {
+  readonly state: "connecting" | "open" | "failed";
+  readonly rx: RecvBuffer;
+  readonly eof: boolean;
+  readonly writeShut: boolean;
+  readonly sndbuf: number;
+  readonly queued: number;
+  readonly completed: number;
+  readonly socket: { readonly destroyed: boolean };
+  /** Starts reading from the kernel again if the buffer has room. */
+  refill(): void;
+  /** Lends `chunk` to the kernel; returns the write position where it ends. */
+  write(chunk: Uint8Array): number;
+  /** Writes a copy of `data`. */
+  writeCopy(data: Uint8Array): void;
 }
 
 /** Up to `n` bytes (a copy if `peek`); empty at end of stream. */
@@ -159,7 +171,8 @@ export function sendAll(
   return NOT_READY;
 }
 
-function checkWritable(stream: Stream, op: string): void {
+/** Raises the pending error, or EPIPE once the write side is shut. */
+export function checkWritable(stream: Stream, op: string): void {
   if (stream.pending !== null) throw stream.takeError(op);
   if (stream.writeShut || stream.socket.destroyed) {
     throw new BrokenPipeError("EPIPE", { op, address: stream.label });

@@ -9,30 +9,33 @@
  * The calls tried on it are in stream-calls.ts.
  */
 
+import { readSync } from "node:fs";
 import type * as net from "node:net";
 import { type Endpoint, formatAddress } from "../net/address.js";
 import { EndOfTick } from "./end-of-tick.js";
 import {
+  canProbe,
   descriptorOf,
   ONREAD_HOOKS,
   OwnSocket,
   ownerOf,
   READ_BUFFER_CHOICE,
+  readinessProbe,
   type SocketOwner,
   setOwner,
   setWriteHighWaterMark,
 } from "./node-internals.js";
+import { countOpen } from "./open-handles.js";
+import type { NOT_READY } from "./policy.js";
 import { RecvBuffer } from "./recv-buffer.js";
 import { SCRATCH, scratchView } from "./scratch.js";
-import { Transport, type TransportSink } from "./transport.js";
+import * as calls from "./stream-calls.js";
+import { type ByteStream, type SendAllState, Transport, type TransportSink } from "./transport.js";
 
 /** Default library receive buffer, bytes (SO_RCVBUF). */
 export const DEFAULT_RCVBUF = 128 * 1024;
 /** Default library send buffer, bytes (SO_SNDBUF). */
 export const DEFAULT_SNDBUF = 128 * 1024;
-
-/** `sendAll` copies data up to this size (and resolves at once) instead of lending it. */
-export const SMALL_WRITE = 16 * 1024;
 
 /** An IP address and port. */
 export interface LocalName {
@@ -41,7 +44,7 @@ export interface LocalName {
 }
 
 /** A connection, connecting or connected; see the module comment. */
-export class Stream extends Transport implements SocketOwner {
+export class Stream extends Transport implements SocketOwner, ByteStream, calls.Stream {
   readonly kind = "stream";
   readonly socket: net.Socket;
   readonly rx = new RecvBuffer();
@@ -72,6 +75,7 @@ export class Stream extends Transport implements SocketOwner {
   private constructor(socket: net.Socket | null, sink: TransportSink) {
     super(sink);
     this.socket = socket ?? Stream.#newSocket();
+    countOpen(this.socket, "stream");
     setOwner(this.socket, this);
     this.socket.on("error", Stream.#onError);
     this.socket.on("drain", Stream.#onDrain);
@@ -134,6 +138,14 @@ export class Stream extends Transport implements SocketOwner {
 
   static #onEnd = function (this: net.Socket): void {
     const stream = ownerOf<Stream>(this);
+    // libuv before 1.52 (Node.js 20 bundles 1.46) reports the end without reading again when a
+    // read came up short while the kernel also said POLLHUP (uv__stream_io), so a reset that came
+    // with the last data (reading paused on a full buffer, or the loop busy) would pass for a
+    // clean end. Read once more, as the next recv(2) would: 0 is the end, ECONNRESET is raised
+    // after the data. One read(2) per connection end.
+    if (stream.pending === null && (stream.#flags & (READ_SHUT | HANDED_OVER)) === 0) {
+      stream.#readRest(AFTER_END_READS);
+    }
     stream.#flags |= EOF;
     stream.sink.readableChanged();
   };
@@ -211,6 +223,8 @@ export class Stream extends Transport implements SocketOwner {
       }
       stream.socket.connect(options);
     }
+    // Sockets never keep the process alive by themselves; see core/clock.ts.
+    stream.socket.unref();
     return stream;
   }
 
@@ -224,6 +238,7 @@ export class Stream extends Transport implements SocketOwner {
       onread: Stream.#onread,
       writableHighWaterMark: 0,
     } as net.SocketConstructorOpts);
+    socket.unref();
     const stream = new Stream(socket, sink);
     stream.#captureNames(local);
     return stream;
@@ -233,6 +248,7 @@ export class Stream extends Transport implements SocketOwner {
   static fromSocket(socket: net.Socket, sink: TransportSink, local?: LocalName): Stream {
     // Node made this socket with the default high-water mark; lower it as for ours (#onDrain).
     setWriteHighWaterMark(socket, 0);
+    socket.unref();
     const stream = new Stream(socket, sink);
     stream.#captureNames(local);
     socket.on("data", Stream.#onDataShared);
@@ -291,9 +307,23 @@ export class Stream extends Transport implements SocketOwner {
     return this.#local;
   }
 
-  /** Called as Node destroys the socket, while its handle still answers: keep the local name. */
-  beforeDestroy(): void {
-    if (this.#local === undefined && (this.#flags & CLOSED) === 0) this.#queryLocal();
+  /**
+   * Called as Node destroys the socket, while its handle still answers: keep the local name,
+   * and when an error destroys it (a write that failed: the peer reset or went away), take what
+   * the kernel still holds for us first. Node would close the descriptor with those bytes unread,
+   * where Python's `recv` returns them and then raises the reset.
+   */
+  beforeDestroy(error: Error | null): void {
+    if ((this.#flags & CLOSED) !== 0) return;
+    if (this.#local === undefined) this.#queryLocal();
+    // A connection that never opened has nothing to read, and its error is the connect's.
+    if (
+      error !== null &&
+      this.state === "open" &&
+      (this.#flags & (READ_SHUT | HANDED_OVER)) === 0
+    ) {
+      this.#readRest(KERNEL_DRAIN_READS);
+    }
   }
 
   /** Peer IP address, or undefined if it was never known. */
@@ -302,6 +332,28 @@ export class Stream extends Transport implements SocketOwner {
     return remoteAddress === undefined
       ? undefined
       : { address: remoteAddress, port: remotePort ?? 0 };
+  }
+
+  /**
+   * Reads what the kernel still holds, as the next recv(2) calls would, until it says the end
+   * (0), would block or fails (the error is kept and raised after the data, as Python raises
+   * it), at most `reads` times. Skipped where the runtime hides the descriptor.
+   */
+  #readRest(reads: number): void {
+    const fd = descriptorOf(this.socket);
+    if (fd < 0) return;
+    for (let i = 0; i < reads; i++) {
+      let n: number;
+      try {
+        n = readSync(fd, SCRATCH, 0, SCRATCH.length, null);
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        if (code !== "EAGAIN" && code !== "EWOULDBLOCK") this.fail(error);
+        return;
+      }
+      if (n === 0) return;
+      this.rx.push(Buffer.from(SCRATCH.subarray(0, n)));
+    }
   }
 
   /**
@@ -375,12 +427,49 @@ export class Stream extends Transport implements SocketOwner {
     return { socket, head };
   }
 
+  /**
+   * Hands the connection's data to another reader and writer of its descriptor (a synchronous
+   * socket's thread): stops reading from the kernel for good, returns the descriptor and what
+   * was buffered, and from then on learns of readability through a probe that reads nothing
+   * (see node-internals.ts): `arm()` asks for one report, and `readable` stays true from the
+   * report until the next `arm()`. Undefined where the runtime offers no descriptor or probe.
+   */
+  handOver(): { fd: number; leftover: Buffer; arm: () => void } | undefined {
+    const fd = this.fileno();
+    if (fd < 0 || this.state !== "open" || this.socket.destroyed || !canProbe(this.socket)) {
+      return undefined;
+    }
+    this.#flags |= PAUSED | HANDED_OVER;
+    this.socket.pause();
+    const probe = readinessProbe(this.socket, () => {
+      this.#flags = (this.#flags | PROBED) & ~ARMED;
+      this.sink.readableChanged();
+    })!;
+    const leftover = this.rx.read(this.rx.length);
+    return {
+      fd,
+      leftover,
+      arm: () => {
+        // A probe already armed is still waiting: asking again changes nothing.
+        if ((this.#flags & ARMED) !== 0) return;
+        this.#flags = (this.#flags & ~PROBED) | ARMED;
+        probe.arm();
+      },
+    };
+  }
+
   /** Starts reading from the kernel again if the buffer has room (after a read consumed). */
   refill(): void {
+    if ((this.#flags & HANDED_OVER) !== 0) return;
     if (this.#paused && this.rx.length < this.#limit() && !this.socket.destroyed) {
       this.#paused = false;
       this.socket.resume();
     }
+  }
+
+  /** How many whole-operation reads are letting the buffer grow now (tests). */
+  get demandCount(): number {
+    return this.#demands?.length ?? 0;
   }
 
   /** Lets a whole-operation read buffer `bytes` before the kernel is paused; returns a release. */
@@ -400,9 +489,9 @@ export class Stream extends Transport implements SocketOwner {
     return descriptorOf(this.socket);
   }
 
-  /** Ready for reading: data, end of stream or an error. */
+  /** Ready for reading: data, end of stream or an error (or, handed over, the probe said so). */
   get readable(): boolean {
-    return this.rx.length > 0 || this.eof || this.pending !== null;
+    return this.rx.length > 0 || this.eof || this.pending !== null || (this.#flags & PROBED) !== 0;
   }
 
   /** Ready for writing: room in the send buffer, or an error to report. */
@@ -424,6 +513,18 @@ export class Stream extends Transport implements SocketOwner {
     if (this.#staged !== null) this.#flushStaged();
     this.socket.write(chunk);
     this.#accepted += chunk.length;
+    return this.#accepted;
+  }
+
+  /**
+   * Lends `chunks` to Node in one go, corked, so they leave in one `writev`; returns where the
+   * last one ends (see {@link write}). For a caller that already holds them all (a Duplex's
+   * writable buffer), so the send buffer's bound does not apply to them.
+   */
+  writeBatch(chunks: readonly Uint8Array[]): number {
+    this.socket.cork();
+    for (const chunk of chunks) this.write(chunk);
+    this.socket.uncork();
     return this.#accepted;
   }
 
@@ -477,6 +578,41 @@ export class Stream extends Transport implements SocketOwner {
     this.write(Array.isArray(staged) ? Buffer.concat(staged, bytes) : staged);
   }
 
+  // --- the calls tried on it (stream-calls.ts) -----------------------------------------------
+
+  recv(n: number, peek: boolean, op: string): Buffer | typeof NOT_READY {
+    return calls.recv(this, n, peek, op);
+  }
+
+  recvInto(target: Uint8Array, n: number, op: string): number | typeof NOT_READY {
+    return calls.recvInto(this, target, n, op);
+  }
+
+  recvExactly(n: number, op: string): Buffer | typeof NOT_READY {
+    return calls.recvExactly(this, n, op);
+  }
+
+  recvUntil(
+    delimiter: Uint8Array,
+    maxBytes: number,
+    scan: { next: number },
+    op: string,
+  ): Buffer | typeof NOT_READY {
+    return calls.recvUntil(this, delimiter, maxBytes, scan, op);
+  }
+
+  send(data: Uint8Array, op: string): number | typeof NOT_READY {
+    return calls.send(this, data, op);
+  }
+
+  sendAll(state: SendAllState, op: string): undefined | typeof NOT_READY {
+    return calls.sendAll(this, state, op);
+  }
+
+  sendSmall(data: Uint8Array): boolean {
+    return calls.sendSmall(this, data);
+  }
+
   /** SHUT_RD: reads now see end of stream; later data is dropped. */
   shutdownRead(): void {
     this.#flags |= READ_SHUT | EOF;
@@ -498,7 +634,8 @@ export class Stream extends Transport implements SocketOwner {
    * 0) or data we received was never read: then the connection is reset and the queue dropped.
    */
   close(reset: boolean): void {
-    const unread = this.rx.length > 0 || this.#paused;
+    // A stream handed over is paused for good, not full: whoever reads it owns what is unread.
+    const unread = this.rx.length > 0 || (this.#paused && (this.#flags & HANDED_OVER) === 0);
     this.#flags |= READ_SHUT | CLOSED;
     this.rx.clear();
     const socket = this.socket;
@@ -523,8 +660,8 @@ export class Stream extends Transport implements SocketOwner {
       socket.destroy();
       return;
     }
-    // Flush in the background without keeping the process alive, then let go.
-    socket.unref();
+    // Flush in the background, then let go. libuv's write and shutdown requests keep the
+    // process alive until the kernel has every byte, though the socket does not.
     socket.once("finish", () => socket.destroy());
     socket.end();
   }
@@ -537,6 +674,17 @@ const PAUSED = 4;
 const READ_SHUT = 8;
 /** close() was called: nobody can ask for the names any more. */
 const CLOSED = 16;
+/** handOver() was called: reading belongs to someone else. */
+const HANDED_OVER = 32;
+/** Handed over, and the probe reported the descriptor readable since it was last armed. */
+const PROBED = 64;
+/** Handed over, and the probe is armed: it has not reported since. */
+const ARMED = 128;
+
+/** Reads after 'end' (data never follows the end of a stream; bounded all the same). */
+const AFTER_END_READS = 16;
+/** Reads of what the kernel holds when an error destroys the socket (its buffer is bounded). */
+const KERNEL_DRAIN_READS = 1024;
 
 /** Counts reads by any stream (wrapping int32): a stream's first copy after one is a reply. */
 let readEpoch = 0;

@@ -12,7 +12,8 @@
  *   and raised by the next call that looks (`takeError`).
  * - `close(reset)` releases the kernel side at once; nothing is reported afterwards.
  *
- * The transports: `Stream` (a TCP or Unix connection, connecting or connected), `Listener`.
+ * The transports: `Stream` (a TCP or Unix connection, connecting or connected), `Listener`,
+ * `Datagram` (a UDP socket).
  */
 
 import {
@@ -21,6 +22,7 @@ import {
   type SocketError,
   type SocketErrorOptions,
 } from "../core/errors.js";
+import type { NOT_READY } from "./policy.js";
 
 /** Who hears that a direction may have become ready (the socket's descriptor). */
 export interface TransportSink {
@@ -42,7 +44,7 @@ export interface PendingError {
 /** What every transport offers; see the module comment. */
 export abstract class Transport {
   /** Which calls apply to it. */
-  abstract readonly kind: "stream" | "listener";
+  abstract readonly kind: "stream" | "listener" | "datagram";
   /** The error the next call raises, or null. */
   pending: PendingError | null = null;
   protected sink: TransportSink;
@@ -88,4 +90,42 @@ export abstract class Transport {
     this.pending = null;
     return code;
   }
+}
+
+/** Progress of one `sendAll`, kept between attempts. */
+export interface SendAllState {
+  readonly data: Uint8Array;
+  /** Bytes accepted so far (handed to the send buffer or the kernel). */
+  sent: number;
+  /** Where the last lent chunk ends in the stream's write positions (async streams only). */
+  lastWrite: number;
+}
+
+/**
+ * The calls of a byte stream, each tried once as the operations table runs them: a result, a
+ * throw, or NOT_READY having consumed nothing. The async stream transport implements them over
+ * its buffers (stream-calls.ts); a synchronous socket's direct stream over its descriptor.
+ */
+export interface ByteStream {
+  /** Up to `n` bytes (a copy that leaves them buffered if `peek`); empty at end of stream. */
+  recv(n: number, peek: boolean, op: string): Buffer | typeof NOT_READY;
+  /** Up to `n` bytes into `target`; 0 at end of stream. */
+  recvInto(target: Uint8Array, n: number, op: string): number | typeof NOT_READY;
+  /** Exactly `n` bytes, or IncompleteReadError with what was left at end of stream. */
+  recvExactly(n: number, op: string): Buffer | typeof NOT_READY;
+  /** Bytes up to and including `delimiter`, within `maxBytes`; `scan` carries the position. */
+  recvUntil(
+    delimiter: Uint8Array,
+    maxBytes: number,
+    scan: { next: number },
+    op: string,
+  ): Buffer | typeof NOT_READY;
+  /** Accepts as many bytes as there is room for, at least 1. */
+  send(data: Uint8Array, op: string): number | typeof NOT_READY;
+  /** Accepts `state.data` from `state.sent` on; done once all of it is taken. */
+  sendAll(state: SendAllState, op: string): undefined | typeof NOT_READY;
+  /** A small `sendAll` done at once when it can neither wait nor fail; false otherwise. */
+  sendSmall(data: Uint8Array): boolean;
+  /** Lets reads buffer `bytes` (a whole-operation read larger than the buffer); a release. */
+  demand(bytes: number): () => void;
 }

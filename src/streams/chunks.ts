@@ -7,9 +7,10 @@
  */
 
 import type { Descriptor } from "../socket/descriptor.js";
-import type { SocketOperation } from "../socket/operations.js";
+import type { Operation } from "../socket/policy.js";
 import { NOT_READY, run, type WaitOptions } from "../socket/policy.js";
 import { ended } from "../socket/stream-calls.js";
+import type { SendAllState } from "../socket/transport.js";
 
 /** A read of the first buffered chunk, for its reader (`by`: the holder of a handed-over socket). */
 export interface ChunkCall {
@@ -19,7 +20,8 @@ export interface ChunkCall {
 }
 
 /** The first buffered chunk, at most `call.max` bytes; empty at end of stream. */
-export const RECV_CHUNK: SocketOperation<
+export const RECV_CHUNK: Operation<
+  Descriptor,
   [call: ChunkCall, options?: WaitOptions],
   ChunkCall,
   Buffer

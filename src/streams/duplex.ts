@@ -22,9 +22,10 @@ import { checkOptions } from "../core/checks.js";
 import { SHUT_WR } from "../core/constants.js";
 import { SocketError } from "../core/errors.js";
 import type { Descriptor } from "../socket/descriptor.js";
-import type { SocketOperation } from "../socket/operations.js";
-import { closedError, run, type WaitOptions } from "../socket/policy.js";
+import type { Operation } from "../socket/policy.js";
+import { closedError, NOT_READY, run, type WaitOptions } from "../socket/policy.js";
 import * as calls from "../socket/stream-calls.js";
+import type { SendAllState } from "../socket/transport.js";
 import { CHUNK_BYTES, type ChunkCall, RECV_CHUNK, WAIT } from "./chunks.js";
 
 /** Options of `toDuplex`: the buffer sizes of the Duplex, as `stream.Duplex` takes them. */
@@ -38,17 +39,51 @@ export interface DuplexOptions {
 }
 
 /** `sendAll` for the holder of a handed-over socket. */
-interface HeldSend extends calls.SendAllState {
+interface HeldSend extends SendAllState {
   readonly by: object | undefined;
 }
 
 /** `sendAll(state.data)` made by `state.by`. */
-const SEND_HELD: SocketOperation<[state: HeldSend, options?: WaitOptions], HeldSend, undefined> = {
+const SEND_HELD: Operation<
+  Descriptor,
+  [state: HeldSend, options?: WaitOptions],
+  HeldSend,
+  undefined
+> = {
   name: "sendAll",
   direction: "write",
   prepare: (_d, state) => state,
   options: (_state, options) => options,
   attempt: (d, state) => calls.sendAll(d.stream("sendAll", "write", state.by), state, "sendAll"),
+};
+
+/** Chunks a Duplex had buffered, sent together: `end` is where the last one ends once handed over. */
+interface HeldBatch {
+  readonly chunks: Uint8Array[];
+  readonly by: object;
+  end: number;
+}
+
+/** Hands `batch.chunks` to the socket at once (one `writev`); done once the kernel took them. */
+const SEND_BATCH: Operation<
+  Descriptor,
+  [batch: HeldBatch, options?: WaitOptions],
+  HeldBatch,
+  undefined
+> = {
+  name: "sendAll",
+  direction: "write",
+  prepare: (_d, batch) => batch,
+  options: (_batch, options) => options,
+  attempt: (d, batch) => {
+    const stream = d.stream("sendAll", "write", batch.by);
+    if (batch.end < 0) {
+      if (stream.state === "connecting") return NOT_READY;
+      calls.checkWritable(stream, "sendAll");
+      batch.end = stream.writeBatch(batch.chunks);
+    }
+    return stream.queued === 0 || stream.completed >= batch.end ? undefined : NOT_READY;
+  },
 };
 
 /** The Duplex over a socket; see the module comment. */
@@ -100,6 +135,15 @@ class SocketDuplex extends Duplex {
   ): void {
     const send = { data: chunk, sent: 0, lastWrite: 0, by: this };
     run(this.#d, SEND_HELD, send, WAIT).then(() => callback(), callback);
+  }
+
+  /** Several chunks buffered behind a write in flight: handed over together, as net.Socket does. */
+  override _writev(
+    chunks: { chunk: Buffer; encoding: BufferEncoding }[],
+    callback: (error?: Error | null) => void,
+  ): void {
+    const batch: HeldBatch = { chunks: chunks.map((entry) => entry.chunk), by: this, end: -1 };
+    run(this.#d, SEND_BATCH, batch, WAIT).then(() => callback(), callback);
   }
 
   /** Ending the writable side sends FIN once everything written was accepted. */

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { describe } from "../core/checks.js";
 import { SocketError } from "../core/errors.js";
 
 /**
@@ -31,6 +32,7 @@ export class UnicodeDecodeError extends Error {
   readonly op: string;
 
   constructor(encoding: string, op: string) {
+    checkNames("UnicodeDecodeError", encoding, op);
     super(
       `Received bytes are not valid ${encoding} (${op}); they stay unread: read them in binary mode or open the file with errors: "replace"`,
     );
@@ -53,11 +55,21 @@ export class UnicodeEncodeError extends Error {
   readonly op: string;
 
   constructor(encoding: string, op: string) {
+    checkNames("UnicodeEncodeError", encoding, op);
     super(
       `The text has characters that ${encoding} cannot encode (${op}); nothing was written: open the file with errors: "replace" to write "?" for them`,
     );
     this.name = "UnicodeEncodeError";
     this.encoding = encoding;
     this.op = op;
+  }
+}
+
+/** The constructors' two names must be strings (a TypeError that says so otherwise). */
+function checkNames(what: string, encoding: unknown, op: unknown): void {
+  if (typeof encoding !== "string" || typeof op !== "string") {
+    throw new TypeError(
+      `${what}(): encoding and op must be strings, got ${describe(encoding)} and ${describe(op)}`,
+    );
   }
 }

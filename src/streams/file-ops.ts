@@ -10,10 +10,11 @@
 
 import { SocketError } from "../core/errors.js";
 import type { Descriptor } from "../socket/descriptor.js";
-import type { SocketOperation } from "../socket/operations.js";
+import type { Operation } from "../socket/policy.js";
 import { NOT_READY, type WaitOptions } from "../socket/policy.js";
 import type { Stream } from "../socket/stream.js";
 import * as calls from "../socket/stream-calls.js";
+import type { SendAllState } from "../socket/transport.js";
 import type { Units } from "./units.js";
 
 /** A result of a file read: bytes or text. */
@@ -93,7 +94,8 @@ function roomFor(units: Units<Unit>, n: number): number {
 const release = (call: { release: (() => void) | undefined }): void => call.release?.();
 
 /** `read(n)`: `n` units, fewer only at end of stream; all until end of stream if `n < 0`. */
-export const READ: SocketOperation<
+export const READ: Operation<
+  Descriptor,
   [file: FileReader, n: number, options?: WaitOptions],
   ReadCall,
   Unit
@@ -122,7 +124,8 @@ export const READ: SocketOperation<
 };
 
 /** `read1(n)`: what has arrived, up to `n` bytes (all of it if `n < 0`); empty at end of stream. */
-export const READ1: SocketOperation<
+export const READ1: Operation<
+  Descriptor,
   [file: FileReader, n: number, options?: WaitOptions],
   ReadCall,
   Unit
@@ -144,7 +147,8 @@ export const READ1: SocketOperation<
 };
 
 /** `readline(limit)`: a line with its line end, at most `limit` units if `limit >= 0`. */
-export const READLINE: SocketOperation<
+export const READLINE: Operation<
+  Descriptor,
   [file: FileReader, limit: number, options?: WaitOptions],
   ReadCall,
   Unit
@@ -170,7 +174,8 @@ export const READLINE: SocketOperation<
  * `readlines(hint)`: lines until end of stream, or until they hold more than `hint` units
  * (`hint > 0`). Consumes nothing until it has them all.
  */
-export const READLINES: SocketOperation<
+export const READLINES: Operation<
+  Descriptor,
   [file: FileReader, hint: number, options?: WaitOptions],
   ReadCall,
   Unit[]
@@ -206,7 +211,8 @@ export const READLINES: SocketOperation<
 };
 
 /** `readinto(buffer)`: fills `buffer` (fewer bytes only at end of stream); unbuffered: one recv. */
-export const READINTO: SocketOperation<
+export const READINTO: Operation<
+  Descriptor,
   [file: FileReader, buffer: Uint8Array, options?: WaitOptions],
   IntoCall,
   number
@@ -231,12 +237,12 @@ export const READINTO: SocketOperation<
 };
 
 /** Bytes a file sends: `sendAll`'s progress, kept by the file (it needs `sent` if the call fails). */
-export type SendState = calls.SendAllState;
+export type SendState = SendAllState;
 
 /** A file's flush of its write buffer (`write`, `flush`, `close`): `sendAll` under another name. */
 function flushing(
   name: string,
-): SocketOperation<[state: SendState, options?: WaitOptions], SendState, undefined> {
+): Operation<Descriptor, [state: SendState, options?: WaitOptions], SendState, undefined> {
   return {
     name,
     direction: "write",
@@ -252,7 +258,8 @@ export const WRITE_THROUGH = flushing("write");
 export const FLUSH = flushing("flush");
 
 /** An unbuffered file's `write(data)`: one `send`, returning how many bytes it accepted. */
-export const RAW_WRITE: SocketOperation<
+export const RAW_WRITE: Operation<
+  Descriptor,
   [data: Uint8Array, options?: WaitOptions],
   Uint8Array,
   number

@@ -1,6 +1,6 @@
 /**
- * File objects over a socket (Python's `socket.makefile`): `BinaryFile` (Python's buffered
- * reader/writer) and `TextFile` (its TextIOWrapper).
+ * What every file object over a socket (Python's `socket.makefile`) does, whether binary
+ * (binary-file.ts) or text (text-file.ts).
  *
  * A file object keeps no read buffer of its own: the socket's receive buffer is its buffer, and
  * every read is a socket call under the socket's mode (file-ops.ts). So a read that times out
@@ -18,8 +18,7 @@
  */
 
 import { describe } from "../core/checks.js";
-import { SocketError } from "../core/errors.js";
-import type { Descriptor } from "../socket/descriptor.js";
+import { busyError, Descriptor } from "../socket/descriptor.js";
 import type { SocketOperation } from "../socket/operations.js";
 import {
   closedError,
@@ -29,33 +28,23 @@ import {
   tryOnce,
   type WaitOptions,
 } from "../socket/policy.js";
-import { type Codec, countChars, type ErrorHandler } from "./codec.js";
 import { UnsupportedOperation } from "./errors.js";
 import {
   closedFileError,
   type FileReader,
   RAW_WRITE,
   READ,
-  READ1,
-  READINTO,
   READLINE,
   READLINES,
   type ReadCall,
   type Unit,
 } from "./file-ops.js";
-import { type FileSpec, fileSpec } from "./file-options.js";
-import { ByteUnits, TextUnits, type Units } from "./units.js";
-import { BYTES, type Fit, WriteBuffer } from "./write-buffer.js";
+import type { FileSpec } from "./file-options.js";
+import type { Units } from "./units.js";
+import { type Fit, WriteBuffer } from "./write-buffer.js";
 
 /** A size argument (`n`, `limit`, `hint`): a negative number or `null` means none. */
 export type Size = number | null | undefined;
-
-/** What `makefile(mode)` returns for a mode: a {@link BinaryFile} with `"b"`, else a {@link TextFile}. */
-export type FileFor<M extends string> = string extends M
-  ? BinaryFile | TextFile
-  : M extends `${string}b${string}`
-    ? BinaryFile
-    : TextFile;
 
 /**
  * What binary and text files share. `T` is what reads return (`Buffer` or `string`), `W` what
@@ -77,7 +66,9 @@ export abstract class SocketFile<T extends Unit, W> {
   readonly #forget: () => void;
 
   /** @internal Use `socket.makefile()`. */
+  /** @internal Files come from `sock.makefile(mode)`. */
   constructor(d: Descriptor, spec: FileSpec, units: Units<Unit>) {
+    madeByMakefile(d, new.target.name);
     this.mode = spec.mode;
     this.units = units;
     this.raw = spec.raw;
@@ -301,7 +292,9 @@ export abstract class SocketFile<T extends Unit, W> {
 
   #checkWrite(op: string): void {
     this.checkOpen(op);
-    if (this.#d.closed) throw closedError(op, this.#d);
+    const d = this.#d;
+    if (d.closed) throw closedError(op, d);
+    if (d.holder !== undefined) throw busyError(op, d.describe());
     if (!this.#spec.writing) {
       throw new UnsupportedOperation(
         op,
@@ -311,112 +304,8 @@ export abstract class SocketFile<T extends Unit, W> {
   }
 }
 
-/** A binary file object: reads return `Buffer`s, `write` takes `Uint8Array`s. */
-export class BinaryFile extends SocketFile<Buffer, Uint8Array> {
-  /**
-   * What has arrived, up to `n` bytes (everything buffered when `n` is negative or omitted),
-   * waiting only if nothing has: at most one wait, as Python's `read1`. Empty at end of stream.
-   */
-  read1(n?: Size | WaitOptions, options?: WaitOptions): Promise<Buffer> {
-    try {
-      this.checkRead("read1");
-      if (this.raw) {
-        throw new UnsupportedOperation(
-          "read1",
-          "an unbuffered file object (buffering 0) has no read1(): use read()",
-        );
-      }
-      return this.runRead(READ1, sizeOf(n, "read1(): n"), optionsOf(n, options)) as Promise<Buffer>;
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  }
-
-  /**
-   * Fills `buffer` and returns the count: fewer bytes only at end of stream (0 there).
-   * Unbuffered files: one `recvInto`.
-   */
-  readinto(buffer: Uint8Array, options?: WaitOptions): Promise<number> {
-    try {
-      this.checkRead("readinto");
-      if (!(buffer instanceof Uint8Array)) {
-        throw new TypeError(`readinto(): buffer must be a Uint8Array, got ${describe(buffer)}`);
-      }
-      return this.runCall(READINTO, buffer, options);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  }
-
-  /** @internal */
-  protected override encode(data: Uint8Array): [Uint8Array, number, Fit] {
-    if (!(data instanceof Uint8Array)) {
-      throw new TypeError(
-        `write(): a binary file takes a Uint8Array, got ${describe(data)}; remove "b" from the mode to write strings`,
-      );
-    }
-    return [data, data.length, BYTES];
-  }
-}
-
-/** A text file object: reads return strings, `write` takes strings. */
-export class TextFile extends SocketFile<string, string> {
-  readonly #codec: Codec;
-  readonly #errors: ErrorHandler;
-  readonly #lineEnd: string;
-
-  /** @internal Use `socket.makefile()`. */
-  constructor(d: Descriptor, spec: FileSpec) {
-    super(d, spec, new TextUnits(spec.codec!, spec.errors, spec.newline));
-    this.#codec = spec.codec!;
-    this.#errors = spec.errors;
-    this.#lineEnd = spec.lineEnd;
-  }
-
-  /** The encoding, by Python's name: `"utf-8"`, `"ascii"` or `"latin-1"`. */
-  get encoding(): string {
-    return this.#codec.name;
-  }
-
-  /** The error handler: `"strict"` or `"replace"`. */
-  get errors(): ErrorHandler {
-    return this.#errors;
-  }
-
-  /** @internal */
-  protected override encode(data: string): [Uint8Array, number, Fit] {
-    if (typeof data !== "string") {
-      throw new TypeError(
-        `write(): a text file takes a string, got ${describe(data)}; add "b" to the mode to write bytes`,
-      );
-    }
-    const text = this.#lineEnd === "\n" ? data : data.replaceAll("\n", this.#lineEnd);
-    const bytes = this.#codec.encode(text, this.#errors, "write");
-    const count = bytes.length === data.length ? data.length : countChars(data);
-    return [bytes, count, textFit(data, this.#codec, this.#lineEnd.length)];
-  }
-}
-
-/** Makes the file object of `makefile(mode, options)` on the socket `d`. */
-export function makefile(
-  d: Descriptor,
-  mode: unknown = "r",
-  options?: unknown,
-): BinaryFile | TextFile {
-  const spec = fileSpec(mode, options);
-  if (d.closed) throw closedError("makefile", d);
-  if (d.holder !== undefined) {
-    throw new SocketError(
-      "EBUSY",
-      { op: "makefile", address: d.describe() },
-      "the socket is in use by the stream toDuplex() returned: read and write through that stream",
-    );
-  }
-  return spec.binary ? new BinaryFile(d, spec, new ByteUnits()) : new TextFile(d, spec);
-}
-
 /** A size argument (`n`, `limit`, `hint`): −1 for none (negative, null, omitted, or options in its place). */
-function sizeOf(value: Size | WaitOptions, where: string): number {
+export function sizeOf(value: Size | WaitOptions, where: string): number {
   if (value === undefined || value === null || typeof value === "object") return -1;
   if (typeof value !== "number" || !Number.isInteger(value)) {
     throw new TypeError(
@@ -427,60 +316,17 @@ function sizeOf(value: Size | WaitOptions, where: string): number {
 }
 
 /** The options of a call whose size argument may be left out (`readline({ timeout: 1 })`). */
-function optionsOf(
+export function optionsOf(
   size: Size | WaitOptions,
   options: WaitOptions | undefined,
 ): WaitOptions | undefined {
   return typeof size === "object" && size !== null ? size : options;
 }
 
-/**
- * How the bytes written for `data` divide into its characters: each `"\n"` took `lineEndBytes`
- * bytes (newline translation), each lone surrogate one (`errors: "replace"` wrote `"?"`). Walked
- * only when a write fails part-way.
- */
-function textFit(data: string, codec: Codec, lineEndBytes: number): Fit {
-  /** Bytes after each number of characters: `marks[k]` is the end of the k-th. */
-  let marks: number[] | undefined;
-  const boundaries = (): number[] => {
-    if (marks === undefined) {
-      marks = [0];
-      let bytes = 0;
-      for (const ch of data) {
-        const cp = ch.codePointAt(0)!;
-        bytes += cp === 0x0a ? lineEndBytes : cp >= 0xd800 && cp < 0xe000 ? 1 : codec.size(cp);
-        marks.push(bytes);
-      }
-    }
-    return marks;
-  };
-  /** The most characters that end at or before `bytes`. */
-  const atMost = (bytes: number): number => {
-    const m = boundaries();
-    let lo = 0;
-    let hi = m.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (m[mid]! <= bytes) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
-  };
-  /** The fewest characters that end at or after `bytes`. */
-  const atLeast = (bytes: number): number => {
-    const m = boundaries();
-    let lo = 0;
-    let hi = m.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (m[mid]! >= bytes) hi = mid;
-      else lo = mid + 1;
-    }
-    return lo;
-  };
-  return {
-    down: (bytes) => boundaries()[atMost(bytes)]!,
-    up: (bytes) => boundaries()[atLeast(bytes)]!,
-    units: (bytes) => atLeast(bytes),
-  };
+/** Refuses a file not made by `makefile` (its arguments are the socket's insides). */
+export function madeByMakefile(d: unknown, name: string): Descriptor {
+  if (!(d instanceof Descriptor)) {
+    throw new TypeError(`${name} cannot be made directly: use sock.makefile(mode)`);
+  }
+  return d;
 }

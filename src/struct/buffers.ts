@@ -1,4 +1,5 @@
 // Buffers and offsets given to the struct functions, with CPython's bounds checks and messages.
+import { describe, typeName } from "../core/checks.js";
 import { StructError } from "./error.js";
 
 /**
@@ -13,14 +14,6 @@ import { StructError } from "./error.js";
  * ```
  */
 export type StructBuffer = ArrayBufferView | ArrayBuffer | SharedArrayBuffer;
-
-function typeName(value: unknown): string {
-  if (value === null) return "null";
-  if (typeof value === "object" || typeof value === "function") {
-    return value.constructor?.name ?? typeof value;
-  }
-  return typeof value;
-}
 
 /** The bytes of a buffer argument as a Uint8Array over the same memory (no copy). */
 export function bytesOf(buffer: unknown): Uint8Array {
@@ -43,7 +36,7 @@ export function offsetOf(offset: unknown): number {
     }
     throw new RangeError(`offset ${offset} is out of the range of safe integers`);
   }
-  throw new TypeError(`offset must be an integer, not ${typeName(offset)} ${String(offset)}`);
+  throw new TypeError(`offset must be an integer, not ${describe(offset)}`);
 }
 
 /** The wording of CPython's bounds errors for `pack_into` and for `unpack_from`. */

@@ -1,3 +1,5 @@
+import { describe } from "../core/checks.js";
+
 /**
  * The error raised by the struct functions, Python's `struct.error`: a bad format, a value that a
  * field cannot hold, a wrong number of values or a buffer of the wrong size. The message is
@@ -19,7 +21,7 @@ export class StructError extends Error {
   readonly code = "ESTRUCT";
 
   constructor(message: string) {
-    super(message);
+    super(typeof message === "string" ? message : describe(message));
     this.name = "StructError";
   }
 }

@@ -10,6 +10,7 @@
  * @module
  */
 
+import { checkOptions, describe } from "../core/checks.js";
 import { SocketError, type SocketErrorOptions } from "../core/errors.js";
 import { verifyCodeOf } from "./verify-codes.js";
 
@@ -58,7 +59,16 @@ export class SSLError extends SocketError {
     options: SSLErrorOptions = {},
     code: keyof typeof SSL_ERRNO = "SSL_ERROR_SSL",
   ) {
-    const library = options.library ?? null;
+    const name = new.target.name;
+    checkText(reason, `${name}(): reason`);
+    checkText(text, `${name}(): text`);
+    if (!Object.hasOwn(SSL_ERRNO, code)) {
+      throw new TypeError(
+        `${name}(): code must be "SSL_ERROR_SSL" or "SSL_ERROR_EOF", got ${describe(code)}`,
+      );
+    }
+    const library = checkOptions<SSLErrorOptions>(options, `${name}(): options`)?.library ?? null;
+    if (library !== null) checkText(library, `${name}(): options.library`);
     const strerror = `[${library ?? "SSL"}: ${reason}] ${text}`;
     super(code, options, strerror);
     Object.defineProperty(this, "reason", { value: reason, enumerable: true });
@@ -80,6 +90,13 @@ export class SSLCertVerificationError extends SSLError {
   readonly verifyMessage: string;
 
   constructor(verifyCode: number, verifyMessage: string, options: SocketErrorOptions = {}) {
+    if (!Number.isInteger(verifyCode)) {
+      throw new TypeError(
+        `SSLCertVerificationError(): verifyCode must be an integer, got ${describe(verifyCode)}`,
+      );
+    }
+    checkText(verifyMessage, "SSLCertVerificationError(): verifyMessage");
+    checkOptions(options, "SSLCertVerificationError(): options");
     super("CERTIFICATE_VERIFY_FAILED", `certificate verify failed: ${verifyMessage}`, {
       ...options,
       library: "SSL",
@@ -95,6 +112,7 @@ export class SSLCertVerificationError extends SSLError {
  */
 export class SSLEOFError extends SSLError {
   constructor(options: SocketErrorOptions = {}) {
+    checkOptions(options, "SSLEOFError(): options");
     super(
       "UNEXPECTED_EOF_WHILE_READING",
       "EOF occurred in violation of protocol",
@@ -102,6 +120,11 @@ export class SSLEOFError extends SSLError {
       "SSL_ERROR_EOF",
     );
   }
+}
+
+function checkText(value: unknown, where: string): void {
+  if (typeof value !== "string")
+    throw new TypeError(`${where} must be a string, got ${describe(value)}`);
 }
 
 /** Where a TLS error happened, and the host name the certificate was checked against. */

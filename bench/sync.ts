@@ -1,0 +1,352 @@
+/**
+ * sockit/sync against CPython's blocking sockets: `node build/bench/sync.js [--quick] [--json]
+ * [--reps N] [--only pingpong,bulk,select,connections]`.
+ *
+ * Each measure runs the same role in CPython (bench/fixtures/sync_peers.py) and in sockit/sync
+ * (this file, `--role`), against the same peer, in fresh processes, with repetitions
+ * interleaved; the script re-runs itself under `taskset -c 0`, so every process (and the
+ * helper thread) shares one CPU. Figures are medians over repetitions.
+ *
+ * 1. ping-pong: 20,000 round trips of 64 B to a threaded CPython echo server, blocking and
+ *    with setTimeout(5): median and p99.
+ * 2. bulk: 1 GiB from a CPython sender, received with recvInto into one 64 KiB buffer.
+ * 3. select: an echo server that is one DefaultSelector loop (sockit/sync, or CPython's
+ *    selectors), driven by a CPython client over 100 connections: time per round trip.
+ * 4. connections: 1,000 × createConnection + 64 B echo + close against the echo server.
+ *
+ * Progress goes to stderr, the Markdown table (or JSON) to stdout. Benchmarks report; they
+ * never fail on a missed target.
+ */
+
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
+import { cpus } from "node:os";
+import { fileURLToPath } from "node:url";
+import {
+  BlockingIOError,
+  createConnection,
+  createServer,
+  DefaultSelector,
+  EVENT_READ,
+  type Socket,
+} from "../src/sync/index.js";
+import { median } from "./lib/stats.js";
+import { fmt, fmtRatio, markdownTable } from "./lib/table.js";
+
+const SELF = fileURLToPath(import.meta.url);
+const PEERS = fileURLToPath(new URL("../../bench/fixtures/sync_peers.py", import.meta.url));
+const PINNED_ENV = "SOCKIT_BENCH_PINNED";
+const MESSAGE = Buffer.alloc(64, 0x61);
+
+type Result = Record<string, number>;
+
+// --- the sockit/sync roles (run in a child process: `--role NAME ARGS…`) ----------------------
+
+function pingpong(port: number, n: number, mode: string): Result {
+  const sock = createConnection(["127.0.0.1", port]);
+  if (mode === "timeout") sock.setTimeout(5);
+  const buffer = Buffer.alloc(64);
+  const exchange = (): void => {
+    sock.sendAll(MESSAGE);
+    for (let got = 0; got < 64; ) got += sock.recvInto(buffer.subarray(got));
+  };
+  for (let i = 0; i < n / 10; i++) exchange();
+  const times = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const start = performance.now();
+    exchange();
+    times[i] = performance.now() - start;
+  }
+  sock.close();
+  times.sort();
+  return { median_us: times[n >> 1]! * 1000, p99_us: times[Math.floor(n * 0.99)]! * 1000 };
+}
+
+function bulkReceiver(total: number): Result {
+  const server = createServer(["127.0.0.1", 0]);
+  console.log((server.getsockname() as [string, number])[1]);
+  const [conn] = server.accept();
+  const buffer = Buffer.alloc(64 * 1024);
+  let got = 0;
+  const start = performance.now();
+  while (got < total) {
+    const n = conn.recvInto(buffer);
+    if (n === 0) break;
+    got += n;
+  }
+  const seconds = (performance.now() - start) / 1000;
+  conn.close();
+  server.close();
+  return { bytes: got, mb_per_s: got / seconds / 1e6 };
+}
+
+/** PyMOTW's selectors echo server shape, with sockit/sync: one loop, non-blocking sockets. */
+function selectServer(): never {
+  const server = createServer(["127.0.0.1", 0], { backlog: 1024 });
+  server.setBlocking(false);
+  const sel = new DefaultSelector<Socket, "listener" | "client">();
+  sel.register(server, EVENT_READ, "listener");
+  console.log((server.getsockname() as [string, number])[1]);
+  for (;;) {
+    for (const [key] of sel.select()) {
+      if (key.data === "listener") {
+        try {
+          const [conn] = server.accept();
+          conn.setBlocking(false);
+          sel.register(conn, EVENT_READ, "client");
+        } catch (error) {
+          if (!(error instanceof BlockingIOError)) throw error;
+        }
+        continue;
+      }
+      const conn = key.fileobj;
+      let data: Buffer;
+      try {
+        data = conn.recv(65536);
+      } catch (error) {
+        if (error instanceof BlockingIOError) continue;
+        data = Buffer.alloc(0);
+      }
+      if (data.length === 0) {
+        sel.unregister(conn);
+        conn.close();
+      } else {
+        conn.setBlocking(true);
+        conn.sendAll(data);
+        conn.setBlocking(false);
+      }
+    }
+  }
+}
+
+function connections(port: number, n: number): Result {
+  const buffer = Buffer.alloc(64);
+  const start = performance.now();
+  for (let i = 0; i < n; i++) {
+    const sock = createConnection(["127.0.0.1", port]);
+    sock.sendAll(MESSAGE);
+    for (let got = 0; got < 64; ) got += sock.recvInto(buffer.subarray(got));
+    sock.close();
+  }
+  return { us_per_connection: ((performance.now() - start) / n) * 1000 };
+}
+
+function runRole(role: string, args: string[]): void {
+  const number = (i: number): number => Number(args[i]);
+  let result: Result;
+  if (role === "pingpong") result = pingpong(number(0), number(1), args[2]!);
+  else if (role === "bulk-receiver") result = bulkReceiver(number(0));
+  else if (role === "select-server") selectServer();
+  else if (role === "connections") result = connections(number(0), number(1));
+  else throw new Error(`unknown role ${role}`);
+  console.log(JSON.stringify(result));
+}
+
+// --- the driver ------------------------------------------------------------------------------
+
+const progress = (message: string): void => {
+  process.stderr.write(`[sync] ${message}\n`);
+};
+
+/** Starts a server role and resolves to its port (the first line it prints). */
+async function startServer(command: string, args: string[]): Promise<[ChildProcess, number]> {
+  const child = spawn(command, args, { stdio: ["ignore", "pipe", "inherit"] });
+  child.stdout!.setEncoding("utf8");
+  let out = "";
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.on("data", (chunk: string) => {
+      out += chunk;
+      const line = out.split("\n")[0];
+      if (out.includes("\n")) resolve(Number(line));
+    });
+    child.once("exit", () => reject(new Error(`${args.join(" ")} exited: ${out}`)));
+  });
+  return [child, port];
+}
+
+/** Runs a client role to its end and parses the JSON it printed last. */
+async function runClient(command: string, args: string[]): Promise<Result> {
+  const child = spawn(command, args, { stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  child.stdout!.setEncoding("utf8");
+  child.stdout!.on("data", (chunk: string) => {
+    out += chunk;
+  });
+  const [code] = (await once(child, "exit")) as [number | null];
+  if (code !== 0) throw new Error(`${args.join(" ")} exited with ${code}`);
+  const lines = out.trim().split("\n");
+  return JSON.parse(lines[lines.length - 1]!) as Result;
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  child.kill();
+  await once(child, "exit");
+}
+
+const python = (role: string, ...args: (string | number)[]): [string, string[]] => [
+  "python3",
+  [PEERS, role, ...args.map(String)],
+];
+const sockit = (role: string, ...args: (string | number)[]): [string, string[]] => [
+  process.execPath,
+  [SELF, "--role", role, ...args.map(String)],
+];
+
+interface Options {
+  quick: boolean;
+  json: boolean;
+  reps: number;
+  only: string[];
+}
+
+interface Row {
+  measure: string;
+  cpython: number[];
+  sockit: number[];
+  unit: string;
+  /** Whether lower is better (times) or higher (rates). */
+  lower: boolean;
+}
+
+async function measure(options: Options): Promise<Row[]> {
+  const scale = options.quick ? 10 : 1;
+  const rows: Row[] = [];
+  const want = (name: string): boolean =>
+    options.only.length === 0 || options.only.some((o) => name.includes(o));
+  /** The row of `measure`, made on its first repetition. */
+  const row = (measure: string, unit: string, lower: boolean): Row => {
+    let r = rows.find((existing) => existing.measure === measure);
+    if (r === undefined) {
+      r = { measure, cpython: [], sockit: [], unit, lower };
+      rows.push(r);
+    }
+    return r;
+  };
+  const [echo, echoPort] = await startServer(...python("echo-server"));
+  try {
+    for (let rep = 1; rep <= options.reps; rep++) {
+      progress(`repetition ${rep} of ${options.reps}`);
+      if (want("pingpong")) {
+        const n = 20_000 / scale;
+        for (const mode of ["blocking", "timeout"]) {
+          const medianRow = row(`ping-pong 64 B, ${mode}, median`, "µs", true);
+          const p99 = row(`ping-pong 64 B, ${mode}, p99`, "µs", true);
+          for (const [who, target] of [
+            ["cpython", python("pingpong", echoPort, n, mode)],
+            ["sockit", sockit("pingpong", echoPort, n, mode)],
+          ] as const) {
+            const result = await runClient(...target);
+            medianRow[who].push(result.median_us!);
+            p99[who].push(result.p99_us!);
+          }
+        }
+      }
+      if (want("bulk")) {
+        const total = Math.floor(1024 ** 3 / scale);
+        const bulk = row("bulk 1 GiB, recvInto 64 KiB", "MB/s", false);
+        for (const [who, target] of [
+          ["cpython", python("bulk-receiver", total)],
+          ["sockit", sockit("bulk-receiver", total)],
+        ] as const) {
+          const [receiver, port] = await startServer(...target);
+          const sender = spawn(...python("bulk-sender", port, total), { stdio: "inherit" });
+          const sent = once(sender, "exit");
+          const lines: string[] = [];
+          receiver.stdout!.on("data", (chunk: string) => lines.push(chunk));
+          await Promise.all([once(receiver, "exit"), sent]);
+          const json = lines.join("").trim().split("\n").pop()!;
+          bulk[who].push((JSON.parse(json) as Result).mb_per_s!);
+        }
+      }
+      if (want("select")) {
+        const select = row("select echo loop, 100 connections, per round trip", "µs", true);
+        for (const [who, target] of [
+          ["cpython", python("select-server")],
+          ["sockit", sockit("select-server")],
+        ] as const) {
+          const [server, port] = await startServer(...target);
+          try {
+            const result = await runClient(...python("select-client", port, 100, 2000 / scale));
+            select[who].push(result.us_per_round_trip!);
+          } finally {
+            await stop(server);
+          }
+        }
+      }
+      if (want("connections")) {
+        const n = 1000 / scale;
+        const conns = row("1,000 × connect + echo 64 B + close, each", "µs", true);
+        for (const [who, target] of [
+          ["cpython", python("connections", echoPort, n)],
+          ["sockit", sockit("connections", echoPort, n)],
+        ] as const) {
+          conns[who].push((await runClient(...target)).us_per_connection!);
+        }
+      }
+    }
+  } finally {
+    await stop(echo);
+  }
+  return rows;
+}
+
+function report(rows: Row[], options: Options): void {
+  if (options.json) {
+    console.log(JSON.stringify(rows, null, 2));
+    return;
+  }
+  const cpu = cpus()[0]?.model ?? "unknown CPU";
+  console.log(
+    `\nsockit/sync vs CPython ${pythonVersion()}, Node.js ${process.version}, ${cpu}, all on CPU 0, medians of ${options.reps}\n`,
+  );
+  console.log(
+    markdownTable(
+      ["measure", "CPython", "sockit/sync", "sockit ÷ CPython", "range of ratios"],
+      rows.map((r) => {
+        const ratios = r.sockit.map((s, i) => s / r.cpython[i]!).sort((a, b) => a - b);
+        return [
+          r.measure,
+          `${fmt(median(r.cpython))} ${r.unit}`,
+          `${fmt(median(r.sockit))} ${r.unit}`,
+          fmtRatio(median(r.sockit) / median(r.cpython)),
+          `${fmtRatio(ratios[0]!)}–${fmtRatio(ratios[ratios.length - 1]!)}`,
+        ];
+      }),
+    ),
+  );
+}
+
+function pythonVersion(): string {
+  return spawnSync("python3", ["--version"], { encoding: "utf8" })
+    .stdout.trim()
+    .replace("Python ", "");
+}
+
+function parse(argv: string[]): Options {
+  const value = (flag: string): string | undefined => {
+    const i = argv.indexOf(flag);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  return {
+    quick: argv.includes("--quick"),
+    json: argv.includes("--json"),
+    reps: Number(value("--reps") ?? 5),
+    only: (value("--only") ?? "").split(",").filter((s) => s !== ""),
+  };
+}
+
+const argv = process.argv.slice(2);
+if (argv[0] === "--role") {
+  runRole(argv[1]!, argv.slice(2));
+} else if (process.env[PINNED_ENV] === undefined && process.platform === "linux") {
+  // Re-run under taskset so this driver, every peer and every helper thread share CPU 0.
+  const result = spawnSync("taskset", ["-c", "0", process.execPath, SELF, ...argv], {
+    stdio: "inherit",
+    env: { ...process.env, [PINNED_ENV]: "1" },
+  });
+  process.exitCode = result.status ?? 1;
+} else {
+  const options = parse(argv);
+  report(await measure(options), options);
+}

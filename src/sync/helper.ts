@@ -1,0 +1,318 @@
+/**
+ * The helper thread of `sockit/sync`: one worker per process that runs the async API on behalf
+ * of every thread that uses the synchronous one (see bridge.ts for how a thread finds it).
+ *
+ * It holds the sockets and selectors those threads opened, keyed by ids unique in the process
+ * (so a socket can be used from any thread that knows its id), and answers requests by calling
+ * the async API, whose mode policy, timeouts, deadlines and errors are therefore the very same.
+ *
+ * Where the runtime allows it, a connected stream is handed over: the thread then reads and
+ * writes its descriptor itself, and the helper only watches it with a probe that reads nothing
+ * (node-internals.ts) and wakes the thread when it becomes readable, and closes it when asked.
+ *
+ * The helper never blocks: every request is handled on its event loop. It prints nothing (its
+ * output would go through the blocked thread that started it).
+ */
+
+import { BroadcastChannel, type MessagePort, workerData } from "node:worker_threads";
+import {
+  createConnection,
+  createServer,
+  DefaultSelector,
+  EVENT_READ,
+  getaddrinfo,
+  SO_LINGER,
+  SOL_SOCKET,
+  type Socket,
+  SocketError,
+  socket,
+  socketpair,
+} from "../index.js";
+import { setDescriptorBlocking } from "../socket/node-internals.js";
+import { descriptorOf } from "../socket/socket.js";
+import {
+  HEARTBEAT,
+  HEARTBEAT_MS,
+  HELLO_CHANNEL,
+  type Hello,
+  type Reply,
+  type Request,
+  replyChannel,
+  requestChannel,
+  STARTED,
+  toWire,
+  WAKE,
+} from "./protocol.js";
+
+/** A connected stream the thread now reads and writes itself. */
+export interface Direct {
+  /** The descriptor. */
+  readonly fd: number;
+  /** What the helper had read before the hand-over: the thread takes it first. */
+  readonly leftover: Uint8Array;
+  /** The peer's address, for messages. */
+  readonly label: string;
+}
+
+/** What the thread that made or accepted a socket needs to know of it. */
+export interface SocketInfo {
+  readonly id: number;
+  readonly family: number;
+  readonly type: number;
+  readonly direct?: Direct | undefined;
+}
+
+/** The answer to a call on a socket: its value, and the hand-over once there is one. */
+export interface CallResult {
+  readonly value: unknown;
+  readonly direct?: Direct | undefined;
+}
+
+/** Every socket and selector the helper holds, by id. */
+const sockets = new Map<number, Socket>();
+const selectors = new Map<number, DefaultSelector<Socket, number>>();
+let nextId = 1;
+
+/** Bytes a thread had read but not taken when it detached a socket: the next adopter's. */
+const detached = new Map<number, Uint8Array>();
+
+/** The handed-over sockets: how to ask their probe for one report, and who waits for it. */
+interface Watched {
+  readonly arm: () => void;
+  /** The threads waiting for the socket to become readable, with their wait's number. */
+  readonly waiters: Map<Link, number>;
+  stop: (() => void) | undefined;
+}
+const watched = new Map<number, Watched>();
+
+function register(sock: Socket): SocketInfo {
+  const id = nextId++;
+  sockets.set(id, sock);
+  return { id, family: sock.family, type: sock.type, direct: handOver(id, sock) };
+}
+
+/** Hands a connected stream over to its thread, once, where the runtime allows it. */
+function handOver(id: number, sock: Socket): Direct | undefined {
+  if (watched.has(id)) return undefined;
+  const stream = descriptorOf(sock).openStream();
+  const handed = stream?.handOver();
+  if (stream === undefined || handed === undefined) return undefined;
+  watched.set(id, { arm: handed.arm, waiters: new Map(), stop: undefined });
+  return { fd: handed.fd, leftover: handed.leftover, label: stream.label };
+}
+
+function socketOf(id: unknown): Socket {
+  const sock = sockets.get(id as number);
+  if (sock === undefined) throw new Error(`no socket ${String(id)} in the helper`);
+  return sock;
+}
+
+function selectorOf(id: unknown): DefaultSelector<Socket, number> {
+  const sel = selectors.get(id as number);
+  if (sel === undefined) throw new Error(`no selector ${String(id)} in the helper`);
+  return sel;
+}
+
+/** The calls a thread can make, each with the thread's link and the arguments it sent. */
+const METHODS: Record<string, (link: Link, ...args: never[]) => unknown> = {
+  open: (_link, family: number, type: number) => register(socket(family, type)),
+
+  /** A call of the async API on a socket; then the hand-over, once the socket is connected. */
+  call: async (_link, id: number, method: string, args: unknown[]): Promise<CallResult> => {
+    const sock = socketOf(id) as unknown as Record<string, (...a: unknown[]) => unknown>;
+    const value = await sock[method]!(...args);
+    if (method === "accept") {
+      const [accepted, address] = value as [Socket, unknown];
+      return { value: [register(accepted), address] };
+    }
+    return { value, direct: handOver(id, socketOf(id)) };
+  },
+
+  /** Keeps what a thread had read of a socket it detaches, for the thread that adopts it. */
+  detach: (_link, id: number, unread: Uint8Array) => {
+    if (unread.length > 0) detached.set(id, unread);
+  },
+
+  dropped: (_link, id: number) => socketOf(id).dropped,
+
+  /** A socket another thread holds, by its descriptor (`new Socket(family, type, 0, fd)`). */
+  adopt: (_link, fd: number): SocketInfo => {
+    for (const [id, sock] of sockets) {
+      if (sock.closed || sock.fileno() !== fd) continue;
+      const stream = descriptorOf(sock).openStream();
+      const leftover = detached.get(id) ?? new Uint8Array(0);
+      detached.delete(id);
+      const direct = watched.has(id)
+        ? { fd, leftover, label: stream?.label ?? "" }
+        : handOver(id, sock);
+      return { id, family: sock.family, type: sock.type, direct };
+    }
+    throw new SocketError("EBADF", { op: "socket" }, `descriptor ${fd} is not a sockit socket`);
+  },
+
+  /** Wakes the thread when a handed-over socket becomes readable (now, if it is). */
+  armRead: (link, id: number, seq: number) => {
+    const entry = watched.get(id);
+    const sock = sockets.get(id);
+    if (entry === undefined || sock === undefined) {
+      link.event(seq);
+      return;
+    }
+    entry.waiters.set(link, seq);
+    if (entry.stop === undefined) {
+      const readiness = descriptorOf(sock).readiness;
+      entry.stop = readiness.observe(() => {
+        if (!readiness.readable()) return;
+        entry.stop?.();
+        entry.stop = undefined;
+        for (const [waiter, waiting] of entry.waiters) waiter.event(waiting);
+        entry.waiters.clear();
+      });
+    }
+    entry.arm();
+  },
+
+  setBlocking: (_link, id: number, blocking: boolean) => {
+    const stream = descriptorOf(socketOf(id)).openStream();
+    return stream !== undefined && setDescriptorBlocking(stream.socket, blocking);
+  },
+
+  close: (_link, id: number, reset: boolean) => {
+    const entry = watched.get(id);
+    entry?.stop?.();
+    watched.delete(id);
+    detached.delete(id);
+    const sock = sockets.get(id);
+    if (reset && sock !== undefined && !sock.closed) sock.setsockopt(SOL_SOCKET, SO_LINGER, 0);
+    sock?.close();
+    sockets.delete(id);
+  },
+
+  createConnection: async (_link, address: [string, number], options: object) =>
+    register(await createConnection(address, options)),
+  createServer: async (_link, address: unknown, options: object | undefined) =>
+    register(await createServer(address as [string, number], options)),
+  socketpair: async (_link, family: number, type: number) =>
+    (await socketpair(family, type)).map(register),
+  getaddrinfo: (_link, host: string | null, port: unknown, options: object) =>
+    getaddrinfo(host, port as number, options),
+
+  selectorOpen: () => {
+    const id = nextId++;
+    selectors.set(id, new DefaultSelector<Socket, number>());
+    return id;
+  },
+  selectorRegister: (_link, id: number, sockId: number, events: number) => {
+    selectorOf(id).register(socketOf(sockId), events, sockId);
+  },
+  selectorModify: (_link, id: number, sockId: number, events: number) => {
+    selectorOf(id).modify(socketOf(sockId), events, sockId);
+  },
+  selectorUnregister: (_link, id: number, sockId: number) => {
+    selectorOf(id).unregister(socketOf(sockId));
+  },
+  /** A select over the handed-over sockets too: each probe is asked again (level-triggered). */
+  selectorSelect: async (_link, id: number, timeout: number | null) => {
+    const sel = selectorOf(id);
+    for (const [sock, key] of sel.getMap()) {
+      if (key.events & EVENT_READ && !sock.closed) watched.get(key.data)?.arm();
+    }
+    const ready = await sel.select(timeout);
+    if (ready.length > 0 && ready.length < sel.getMap().size) {
+      // A select that waited answers at the first ready socket; a thread pays a round trip per
+      // select, so let the rest of that wake-up's sockets report too (a poll: two loop turns).
+      const seen = new Set(ready.map(([key]) => key));
+      for (const entry of await sel.select(0)) if (!seen.has(entry[0])) ready.push(entry);
+    }
+    return ready.map(([key, mask]) => [key.data, mask]);
+  },
+  selectorClose: (_link, id: number) => {
+    selectors.get(id)?.close();
+    selectors.delete(id);
+  },
+};
+
+/** Where a thread's requests come from and its replies go. */
+interface ThreadLine {
+  onRequest(handler: (request: Request) => void): void;
+  reply(reply: Reply): void;
+}
+
+/** The line of the thread that started the helper: the MessagePort it gave. */
+function portLine(port: MessagePort): ThreadLine {
+  return {
+    onRequest: (handler) => port.on("message", handler),
+    reply: (reply) => port.postMessage(reply),
+  };
+}
+
+/** The line of any other thread: two BroadcastChannels named after it. */
+function broadcastLine(threadId: number): ThreadLine {
+  const requests = new BroadcastChannel(requestChannel(threadId));
+  const replies = new BroadcastChannel(replyChannel(threadId));
+  return {
+    onRequest: (handler) => {
+      requests.onmessage = (event) => handler((event as { data: Request }).data);
+    },
+    reply: (reply) => replies.postMessage(reply),
+  };
+}
+
+/** One thread the helper serves. */
+class Link {
+  readonly #control: Int32Array;
+  readonly #line: ThreadLine;
+
+  constructor(control: SharedArrayBuffer, line: ThreadLine) {
+    this.#control = new Int32Array(control);
+    this.#line = line;
+    line.onRequest((request) => void this.#handle(request));
+    this.#send({ seq: 0, ok: true, value: "welcome" });
+  }
+
+  /** Tells the thread that its wait numbered `seq` may be over. */
+  event(seq: number): void {
+    this.#send({ seq: -seq, ok: true, value: null });
+  }
+
+  async #handle(request: Request): Promise<void> {
+    let reply: Reply;
+    try {
+      const method = METHODS[request.method];
+      if (method === undefined) throw new Error(`unknown helper method ${request.method}`);
+      const value = await (method as (link: Link, ...args: unknown[]) => unknown)(
+        this,
+        ...request.args,
+      );
+      reply = { seq: request.seq, ok: true, value };
+    } catch (error) {
+      reply = { seq: request.seq, ok: false, error: toWire(error) };
+    }
+    if (request.seq !== 0) this.#send(reply);
+  }
+
+  /** Posts, then wakes the thread (it may be asleep in Atomics.wait and read it at once). */
+  #send(reply: Reply): void {
+    this.#line.reply(reply);
+    Atomics.add(this.#control, WAKE, 1);
+    Atomics.notify(this.#control, WAKE);
+  }
+}
+
+const started = workerData as {
+  block: SharedArrayBuffer;
+  port: MessagePort;
+  control: SharedArrayBuffer;
+};
+const helperBlock = new Int32Array(started.block);
+
+const hello = new BroadcastChannel(HELLO_CHANNEL);
+hello.onmessage = (event) => {
+  const { threadId, control } = (event as { data: Hello }).data;
+  new Link(control, broadcastLine(threadId));
+};
+new Link(started.control, portLine(started.port));
+
+setInterval(() => Atomics.add(helperBlock, HEARTBEAT, 1), HEARTBEAT_MS);
+Atomics.store(helperBlock, STARTED, 1);
+Atomics.notify(helperBlock, STARTED);

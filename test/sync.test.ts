@@ -1,0 +1,209 @@
+/**
+ * What only `sockit/sync` promises: a call that waits stops the calling thread (timers and
+ * promise callbacks wait with it), without spinning; it works in worker threads, several of
+ * which can block at once; and its helper thread never keeps the process from exiting, however
+ * the program was started. The behaviour it shares with the async API is in flavours.test.ts.
+ */
+
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import {
+  createServer,
+  DefaultSelector,
+  EVENT_READ,
+  socket,
+  TimeoutError,
+} from "../src/sync/index.js";
+import { checkLeaks, ON_BUN, ON_DENO, python } from "./helpers.js";
+
+checkLeaks();
+
+const SYNC_MODULE = fileURLToPath(new URL("../src/sync/index.js", import.meta.url));
+
+/** A CPython peer that connects to `port`, waits `delay` seconds, sends `data` and closes. */
+function latePeer(port: number, delay: number, data = "late"): ReturnType<typeof python> {
+  return python(
+    `import socket, sys, time
+s = socket.create_connection(("127.0.0.1", ${port}))
+time.sleep(${delay})
+s.sendall(${JSON.stringify(data)}.encode())
+time.sleep(0.2)
+s.close()`,
+  );
+}
+
+test("a blocking recv stops the program: a timer due during the wait fires after it", () => {
+  const server = createServer(["127.0.0.1", 0]);
+  const port = (server.getsockname() as [string, number])[1];
+  const peer = latePeer(port, 0.3);
+  const [conn] = server.accept();
+  let firedAt = 0;
+  const start = performance.now();
+  setTimeout(() => {
+    firedAt = performance.now() - start;
+  }, 20);
+  const data = conn.recv(100);
+  const returnedAt = performance.now() - start;
+  assert.equal(data.toString(), "late");
+  assert.equal(firedAt, 0, "the timer fired while recv was blocked");
+  assert.ok(returnedAt >= 250, `recv returned after ${returnedAt} ms`);
+  conn.close();
+  server.close();
+  return peer.done().then(({ code }) => assert.equal(code, 0));
+});
+
+test("a thread blocked in recv for 2 s uses less than 20 ms of CPU, blocking and with a timeout", () => {
+  const server = createServer(["127.0.0.1", 0]);
+  const port = (server.getsockname() as [string, number])[1];
+  const results: string[] = [];
+  for (const timeout of [null, 10]) {
+    const peer = latePeer(port, 2);
+    const [conn] = server.accept();
+    conn.setTimeout(timeout);
+    const before = process.cpuUsage();
+    const started = performance.now();
+    assert.equal(conn.recv(100).toString(), "late");
+    const waited = performance.now() - started;
+    const used = process.cpuUsage(before);
+    const cpuMs = (used.user + used.system) / 1000;
+    results.push(`timeout ${timeout}: waited ${waited.toFixed(0)} ms, CPU ${cpuMs.toFixed(1)} ms`);
+    assert.ok(waited >= 1900, results.join("; "));
+    assert.ok(cpuMs < 20, results.join("; "));
+    conn.close();
+    peer.kill();
+  }
+  server.close();
+});
+
+test("the default timeout bounds the calls that wait in the helper too (accept, connect)", () => {
+  // In a child, so that a call that blocks for ever fails this test instead of hanging the file.
+  const source = `const { createServer, setDefaultTimeout, socket } = await import(${JSON.stringify(SYNC_MODULE)});
+setDefaultTimeout(0.2);
+const server = createServer(["127.0.0.1", 0]);
+const start = performance.now();
+try { server.accept(); } catch (error) { console.log(error.name, server.getTimeout(), performance.now() - start >= 199); }`;
+  const result = spawnSync(process.execPath, ["--input-type=module", "-e", source], {
+    encoding: "utf8",
+    timeout: 10_000,
+  });
+  assert.equal(result.stdout.trim(), "TimeoutError 0.2 true", result.stderr);
+});
+
+test("select does not report a socket whose data this thread has read (60 connections)", () => {
+  let stale = 0;
+  for (let round = 0; round < 60; round++) {
+    const server = createServer(["127.0.0.1", 0]);
+    const a = socket();
+    a.connect(server.getsockname() as [string, number]);
+    const [b] = server.accept();
+    server.close();
+    const sel = new DefaultSelector();
+    try {
+      sel.register(b, EVENT_READ);
+      assert.deepEqual(sel.select(0.01), []);
+      a.sendAll("ping");
+      assert.equal(sel.select(5).length, 1);
+      // Blocking: the helper is asked to make the descriptor blocking first (the race needs it).
+      assert.equal(b.recv(10).toString(), "ping");
+      if (sel.select(0).length > 0) stale++;
+    } finally {
+      sel.close();
+      a.close();
+      b.close();
+    }
+  }
+  assert.equal(stale, 0, "connections where select reported a socket with nothing to read");
+});
+
+test("a timeout on the main thread never fires early", () => {
+  const server = createServer(["127.0.0.1", 0]);
+  const client = socket();
+  client.connect(server.getsockname() as [string, number]);
+  const [conn] = server.accept();
+  for (const seconds of [0.01, 0.05, 0.12]) {
+    conn.setTimeout(seconds);
+    const started = performance.now();
+    assert.throws(() => conn.recv(1), TimeoutError);
+    assert.ok(performance.now() - started >= seconds * 1000 - 0.5);
+  }
+  client.close();
+  conn.close();
+  server.close();
+});
+
+for (const delay of [0.4, 0]) {
+  test(`works in worker threads, and several threads block at once (data ${delay ? "after" : "before"} the hand-over)`, {
+    // Bun's BroadcastChannel cannot be read without an event loop: a worker cannot join the
+    // helper of the thread that started it, so threads cannot pass sockets (README, Runtimes).
+    skip: ON_BUN
+      ? "threads cannot share sockets on Bun"
+      : ON_DENO
+        ? "Deno exposes no descriptors, so a socket cannot be passed to another thread by fileno"
+        : false,
+  }, async () => {
+    const server = createServer(["127.0.0.1", 0]);
+    const port = (server.getsockname() as [string, number])[1];
+    const workers = 3;
+    const peers = Array.from({ length: workers }, () => latePeer(port, delay, "to a worker"));
+    const sources: string[] = [];
+    for (let i = 0; i < workers; i++) {
+      const [conn] = server.accept();
+      // Each worker gets its connection by descriptor, as Python's socket(fileno=fd) takes it.
+      sources.push(String(conn.detach()));
+      conn.close();
+    }
+    server.close();
+    const started = performance.now();
+    const replies = await Promise.all(
+      sources.map(
+        (fd) =>
+          new Promise<string>((resolve, reject) => {
+            const worker = new Worker(
+              `const { parentPort, workerData } = require("node:worker_threads");
+import(workerData.module).then(({ Socket, AF_INET, SOCK_STREAM }) => {
+  const conn = new Socket(AF_INET, SOCK_STREAM, 0, workerData.fd);
+  const data = conn.recv(100).toString();
+  conn.close();
+  parentPort.postMessage(data);
+});`,
+              { eval: true, workerData: { module: SYNC_MODULE, fd: Number(fd) } },
+            );
+            worker.once("message", resolve);
+            worker.once("error", reject);
+          }),
+      ),
+    );
+    const took = performance.now() - started;
+    assert.deepEqual(replies, Array(workers).fill("to a worker"));
+    assert.ok(took < 400 * workers, `the workers took ${took} ms: they did not block at once`);
+    for (const peer of peers) assert.equal((await peer.done()).code, 0);
+  });
+}
+
+for (const how of [
+  ["an ES module file", ["--input-type=module", "-e"]],
+  ["a CommonJS script", ["-e"]],
+] as const) {
+  test(`a program started as ${how[0]} that leaves a socket open still exits`, {
+    skip: ON_DENO || ON_BUN ? "starts node with Node.js flags" : false,
+  }, () => {
+    const source =
+      how[0] === "a CommonJS script"
+        ? `import(${JSON.stringify(SYNC_MODULE)}).then(({ createServer }) => {
+  const server = createServer(["127.0.0.1", 0]);
+  console.log(server.getsockname()[1] > 0 ? "listening" : "no port");
+});`
+        : `const { createServer } = await import(${JSON.stringify(SYNC_MODULE)});
+const server = createServer(["127.0.0.1", 0]);
+console.log(server.getsockname()[1] > 0 ? "listening" : "no port");`;
+    const result = spawnSync(process.execPath, [...how[1], source], {
+      encoding: "utf8",
+      timeout: 20_000,
+    });
+    assert.equal(result.stdout.trim(), "listening", result.stderr);
+    assert.equal(result.status, 0, result.stderr);
+  });
+}
