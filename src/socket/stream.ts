@@ -419,6 +419,9 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
     socket.removeListener("close", Stream.#onClose);
     socket.removeListener("connect", Stream.#onConnect);
     socket.removeListener("data", Stream.#onDataShared);
+    // A socket read through 'data' events (Bun's, an adopted one) would flow on with no listener
+    // and drop what arrives before the new owner reads: it waits, paused, for the new owner.
+    if (socket.readableFlowing === true) socket.pause();
     // Reads that still reach this stream (none should: the new owner reads the handle) are
     // dropped, and Node's destroy no longer asks it anything.
     this.#flags |= READ_SHUT | EOF | WRITE_SHUT | CLOSED;

@@ -22,6 +22,7 @@ const LIBRARIES: Readonly<Record<string, string>> = {
   "SSL routines": "SSL",
   "x509 certificate routines": "X509",
   "X509 certificate routines": "X509",
+  "X.509 certificate routines": "X509",
   "PEM routines": "PEM",
   "asn1 encoding routines": "ASN1",
   "DECODER routines": "DECODER",
@@ -31,6 +32,11 @@ const LIBRARIES: Readonly<Record<string, string>> = {
   "elliptic curve routines": "EC",
   "BIO routines": "BIO",
   "system library": "SYS",
+};
+
+/** BoringSSL's reasons (Bun) that OpenSSL (Node.js, Python) names otherwise. */
+const OPENSSL_REASONS: Readonly<Record<string, string>> = {
+  TLSV1_ALERT_CERTIFICATE_REQUIRED: "TLSV13_ALERT_CERTIFICATE_REQUIRED",
 };
 
 /** What an SSLError knows besides a socket error's fields. */
@@ -161,12 +167,19 @@ export function toSSLError(error: unknown, context: TlsErrorContext): SSLError |
   }
   const isOpenSSL = code.startsWith("ERR_SSL_") || code.startsWith("ERR_OSSL_");
   if (!isOpenSSL && !code.startsWith("ERR_TLS_")) return undefined;
-  const mnemonic =
+  const raw =
     typeof reason === "string" && reason !== ""
       ? reason.toUpperCase().replace(/[\s-]+/g, "_")
       : code.replace(/^ERR_(SSL|OSSL|TLS)_/, "");
+  const mnemonic = Object.hasOwn(OPENSSL_REASONS, raw) ? OPENSSL_REASONS[raw]! : raw;
   const text = typeof reason === "string" && reason !== "" ? reason : error.message;
   const lib =
-    typeof library === "string" ? (LIBRARIES[library] ?? library) : isOpenSSL ? "SSL" : null;
+    typeof library === "string"
+      ? Object.hasOwn(LIBRARIES, library)
+        ? LIBRARIES[library]!
+        : library
+      : isOpenSSL
+        ? "SSL"
+        : null;
   return new SSLError(mnemonic, text, { ...options, library: lib });
 }

@@ -5,8 +5,10 @@
  * does not get:
  *
  * - `_handle.verifyError()`: the result of verifying the client's certificate (`tls.Server`
- *   reads it into `authorized`); where it is missing, client certificates cannot be verified
- *   and a context that asks for them is refused at `wrapSocket`;
+ *   reads it into `authorized`). Bun has no such method but sets `authorized` and
+ *   `authorizationError` (the result's name, e.g. `"CERT_HAS_EXPIRED"`) on every server-side
+ *   socket; where neither is there, a client certificate cannot be verified and the handshake
+ *   fails with an SSLError;
  * - `_releaseControl()`: from then on, TLS errors after the handshake are `'error'` events (until
  *   then Node reports them only to a `tls.Server`); where it is missing, the runtime reports them
  *   as events already.
@@ -17,16 +19,26 @@ import type * as tls from "node:tls";
 interface TlsInternals {
   _handle?: { verifyError?: () => Error | null } | null;
   _releaseControl?: () => boolean;
+  authorized?: unknown;
+  authorizationError?: unknown;
 }
 
 /** Whether the runtime tells a server-side TLSSocket how its peer's certificate verified. */
 export function canVerifyPeer(socket: tls.TLSSocket): boolean {
-  return typeof (socket as unknown as TlsInternals)._handle?.verifyError === "function";
+  const internals = socket as unknown as TlsInternals;
+  if (typeof internals._handle?.verifyError === "function") return true;
+  // Node.js leaves authorized false and no error on the sockets it does not verify.
+  return internals.authorized === true || typeof internals.authorizationError === "string";
 }
 
 /** The peer certificate's verification error (null when it verified), once the handshake is done. */
 export function verifyErrorOf(socket: tls.TLSSocket): Error | null {
-  return (socket as unknown as TlsInternals)._handle?.verifyError?.() ?? null;
+  const internals = socket as unknown as TlsInternals;
+  if (typeof internals._handle?.verifyError === "function") return internals._handle.verifyError();
+  const code = internals.authorizationError;
+  if (internals.authorized === true || typeof code !== "string") return null;
+  // Bun gives the result's name only; it stands for OpenSSL's words too.
+  return Object.assign(new Error(code), { code });
 }
 
 /** Makes later TLS errors of a server-side TLSSocket `'error'` events, as `tls.Server` does. */
