@@ -93,8 +93,12 @@ let adopting: SyncDescriptor | undefined;
 /** The descriptor of a synchronous socket (for the synchronous selectors and module functions). */
 export let descriptorOf: (sock: Socket) => SyncDescriptor;
 
-/** Wraps a descriptor the helper made (accept, createConnection, socketpair) in a Socket. */
-export let adopt: (descriptor: SyncDescriptor) => Socket;
+/**
+ * Wraps a descriptor the helper made (accept, createConnection, socketpair, wrapSocket) in a
+ * Socket, or in an object of the subclass `As` whose constructor calls `super()` without
+ * arguments (a TLS socket).
+ */
+export let adopt: <S extends Socket = Socket>(descriptor: SyncDescriptor, As?: new () => S) => S;
 
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the class's calls are installed below from the async flavour's lists; the interface gives them their types and documentation.
 export class Socket {
@@ -131,9 +135,13 @@ export class Socket {
 
   static {
     descriptorOf = (sock) => sock.#d;
-    adopt = (descriptor) => {
+    adopt = <S extends Socket>(descriptor: SyncDescriptor, As?: new () => S): S => {
       adopting = descriptor;
-      return new Socket();
+      try {
+        return As === undefined ? (new Socket() as S) : new As();
+      } finally {
+        adopting = undefined;
+      }
     };
     const proto = Socket.prototype as unknown as Record<PropertyKey, unknown>;
     const define = (name: PropertyKey, value: unknown): void => {

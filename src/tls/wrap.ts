@@ -27,6 +27,45 @@ const OPTION_NAMES = new Set<string>([
   "signal",
 ]);
 
+/** wrapSocket's options, checked (both flavours check them so, before anything changes). */
+export interface CheckedWrapOptions {
+  readonly server: boolean;
+  readonly doHandshakeOnConnect: boolean;
+  readonly serverHostname: string | undefined;
+  /** Undefined: the socket's own timeout. */
+  readonly timeout: number | null | undefined;
+  readonly signal: AbortSignal | undefined;
+}
+
+/** Checks wrapSocket's options: TypeError for a wrong type or an unknown name, RangeError for a wrong value. */
+export function checkWrapOptions(options: unknown): CheckedWrapOptions {
+  const where = "wrapSocket(): options";
+  const o = checkOptions<WrapSocketOptions>(options, where) ?? {};
+  for (const name of Object.keys(o)) {
+    if (!OPTION_NAMES.has(name)) {
+      throw new TypeError(
+        `${where} has an unknown option ${JSON.stringify(name)} (allowed: ${[...OPTION_NAMES].join(", ")})`,
+      );
+    }
+  }
+  const server = flag(o.server, `${where}.server`, false);
+  const doHandshakeOnConnect = flag(o.doHandshakeOnConnect, `${where}.doHandshakeOnConnect`, true);
+  const signal = checkSignal(o.signal, `${where}.signal`);
+  if (o.serverHostname !== undefined) {
+    if (typeof o.serverHostname !== "string") {
+      throw new TypeError(
+        `${where}.serverHostname must be a string, got ${describe(o.serverHostname)}`,
+      );
+    }
+    if (server) throw new RangeError(`${where}: serverHostname is for clients, not servers`);
+    if (o.serverHostname === "" || o.serverHostname.startsWith(".")) {
+      throw new RangeError(`${where}.serverHostname must be a host name or address`);
+    }
+  }
+  const timeout = o.timeout === undefined ? undefined : checkTimeout(o.timeout, `${where}.timeout`);
+  return { server, doHandshakeOnConnect, serverHostname: o.serverHostname, timeout, signal };
+}
+
 /** See {@link SSLContext.wrapSocket}. */
 export async function wrapSocket(
   context: SSLContext,
@@ -40,36 +79,16 @@ export async function wrapSocket(
   if (sock instanceof SSLSocket) {
     throw new TypeError("wrapSocket(): sock is a TLS socket already");
   }
-  const where = "wrapSocket(): options";
-  const o = checkOptions<WrapSocketOptions>(options, where) ?? {};
-  for (const name of Object.keys(o)) {
-    if (!OPTION_NAMES.has(name)) {
-      throw new TypeError(
-        `${where} has an unknown option ${JSON.stringify(name)} (allowed: ${[...OPTION_NAMES].join(", ")})`,
-      );
-    }
-  }
-  const server = flag(o.server, `${where}.server`, false);
-  const handshake = flag(o.doHandshakeOnConnect, `${where}.doHandshakeOnConnect`, true);
-  const signal = checkSignal(o.signal, `${where}.signal`);
-  if (o.serverHostname !== undefined) {
-    if (typeof o.serverHostname !== "string") {
-      throw new TypeError(
-        `${where}.serverHostname must be a string, got ${describe(o.serverHostname)}`,
-      );
-    }
-    if (server) throw new RangeError(`${where}: serverHostname is for clients, not servers`);
-    if (o.serverHostname === "" || o.serverHostname.startsWith(".")) {
-      throw new RangeError(`${where}.serverHostname must be a host name or address`);
-    }
-  }
+  const o = checkWrapOptions(options);
+  const { server, signal } = o;
+  const handshake = o.doHandshakeOnConnect;
   if (server && !settings.hasCert) {
     throw new TypeError(
       "wrapSocket(): a server needs a certificate: give cert and key to createDefaultContext()",
     );
   }
   const d = descriptorOf(sock);
-  const timeout = o.timeout === undefined ? d.timeout : checkTimeout(o.timeout, `${where}.timeout`);
+  const timeout = o.timeout === undefined ? d.timeout : o.timeout;
   if (handshake && timeout === 0) {
     throw new RangeError(
       "wrapSocket(): a non-blocking socket cannot wait for the handshake: pass doHandshakeOnConnect: false, then call doHandshake() until it succeeds",
@@ -78,7 +97,7 @@ export async function wrapSocket(
   const hostname = server ? null : (o.serverHostname ?? connectedHost(d));
   if (!server && hostname === null && settings.checkHostname) {
     throw new TypeError(
-      `${where}.serverHostname is needed to check the server's certificate (or checkHostname: false)`,
+      `wrapSocket(): options.serverHostname is needed to check the server's certificate (or checkHostname: false)`,
     );
   }
   signal?.throwIfAborted();
