@@ -42,15 +42,13 @@ export async function echoServer(options: {
   mode: string;
   tls?: { cert: string; key: string } | undefined;
 }): Promise<number> {
-  if (options.mode === "threads") return serveThreads(options.host, options.port);
   // Read and checked before listening: a wrong file or key fails the command at once.
-  const tls =
+  const pem =
     options.tls === undefined
       ? undefined
-      : createDefaultContext({
-          cert: readFileSync(options.tls.cert),
-          key: readFileSync(options.tls.key),
-        });
+      : { cert: readFileSync(options.tls.cert), key: readFileSync(options.tls.key) };
+  const tls = pem === undefined ? undefined : createDefaultContext(pem);
+  if (options.mode === "threads") return serveThreads(options.host, options.port, pem);
   const server = await createServer([options.host, options.port]);
   console.log(
     `listening on ${showAddress(server.getsockname())} (${options.mode}${tls === undefined ? "" : ", TLS"})`,
@@ -166,12 +164,19 @@ async function serveWithSelector(
 
 /**
  * The main thread accepts with sockit/sync and gives each connection to a new worker thread
- * (by its descriptor: `detach()` here, `new Socket(family, type, 0, fd)` there). It accepts
+ * (by its descriptor: `detach()` here, `new Socket(family, type, 0, fd)` there), which starts
+ * TLS on it with `tls` (the certificate and key, PEM) if given. It accepts
  * with a short timeout and lets its event loop turn in between, so that a signal stops it.
  */
-async function serveThreads(host: string, port: number): Promise<number> {
+async function serveThreads(
+  host: string,
+  port: number,
+  tls: { cert: Buffer; key: Buffer } | undefined,
+): Promise<number> {
   const server = sync.createServer([host, port]);
-  console.log(`listening on ${showAddress(server.getsockname())} (threads)`);
+  console.log(
+    `listening on ${showAddress(server.getsockname())} (threads${tls === undefined ? "" : ", TLS"})`,
+  );
   let stopping = false;
   const onSignal = (): void => {
     stopping = true;
@@ -190,7 +195,7 @@ async function serveThreads(host: string, port: number): Promise<number> {
         continue;
       }
       const worker = new Worker(new URL("./echo-thread.js", import.meta.url), {
-        workerData: { family: conn.family, fd: conn.detach() },
+        workerData: { family: conn.family, fd: conn.detach(), tls },
         execArgv: [],
       });
       workers.add(worker);
