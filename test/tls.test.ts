@@ -22,7 +22,7 @@ import {
   SSLSocket,
   TimeoutError,
 } from "../src/index.js";
-import { checkLeaks, isCode, sleep, tcpPair, within } from "./helpers.js";
+import { checkLeaks, isCode, python, sleep, tcpPair, within } from "./helpers.js";
 import { HAVE_OPENSSL, testCertificates } from "./tls-certs.js";
 import { clientContext, serverContext, tlsPair } from "./tls-helpers.js";
 
@@ -310,6 +310,46 @@ describe("the handshake follows the socket's mode", () => {
 });
 
 describe("nothing is lost over TLS", () => {
+  test("bytes after the peer's close_notify never pass for data", T, async () => {
+    // A CPython server (TLS through a MemoryBIO) sends "bye", its close_notify and, in the same
+    // write, 1 MiB that is not TLS: after the end of the TLS stream, nothing more is data.
+    const { server } = testCertificates();
+    const peer = python(
+      `import socket, ssl
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(${JSON.stringify(server.certFile)}, ${JSON.stringify(server.keyFile)})
+listener = socket.create_server(("127.0.0.1", 0))
+print(listener.getsockname()[1], flush=True)
+conn, _ = listener.accept()
+incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+tls = ctx.wrap_bio(incoming, outgoing, server_side=True)
+while True:
+    try:
+        tls.do_handshake()
+        break
+    except ssl.SSLWantReadError:
+        conn.sendall(outgoing.read())
+        incoming.write(conn.recv(65536))
+tls.write(b"bye")
+try:
+    tls.unwrap()
+except ssl.SSLWantReadError:
+    pass
+conn.sendall(outgoing.read() + b"JUNK" * 262144)
+conn.recv(1)
+conn.close()`,
+    );
+    const port = Number(await within(peer.firstLine, 10_000));
+    await using sock = await createConnection(["127.0.0.1", port], {
+      tls: clientContext(),
+      timeout: 10,
+    });
+    assert.equal((await sock.recvExactly(3)).toString(), "bye");
+    assert.equal((await sock.recv(65536)).length, 0);
+    sock.close();
+    assert.equal((await within(peer.done(), 10_000)).code, 0);
+  });
+
   test("a recv that timed out consumed nothing", T, async () => {
     await using pair = await tlsPair();
     await assert.rejects(pair.client.recv(10, { timeout: 0.05 }), TimeoutError);

@@ -57,6 +57,11 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
    * sends its close_notify so (see close()).
    */
   endOnClose = false;
+  /**
+   * A protocol runs over the connection (TLS): the socket's data are not the descriptor's
+   * bytes, so this stream never reads the descriptor itself (see #readRest) nor hands it over.
+   */
+  layered = false;
   #label: string | undefined;
   #endpoint: Endpoint | undefined;
   /** The local IP address once known (see `local`). */
@@ -340,7 +345,7 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
    * it), at most `reads` times. Skipped where the runtime hides the descriptor.
    */
   #readRest(reads: number): void {
-    const fd = descriptorOf(this.socket);
+    const fd = this.layered ? -1 : descriptorOf(this.socket);
     if (fd < 0) return;
     for (let i = 0; i < reads; i++) {
       let n: number;
@@ -439,7 +444,13 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
    */
   handOver(): { fd: number; leftover: Buffer; arm: () => void } | undefined {
     const fd = this.fileno();
-    if (fd < 0 || this.state !== "open" || this.socket.destroyed || !canProbe(this.socket)) {
+    if (
+      fd < 0 ||
+      this.layered ||
+      this.state !== "open" ||
+      this.socket.destroyed ||
+      !canProbe(this.socket)
+    ) {
       return undefined;
     }
     this.#flags |= PAUSED | HANDED_OVER;

@@ -79,6 +79,8 @@ export class TlsSession {
     this.stream.label = options.label;
     this.stream.state = "connecting";
     this.stream.endOnClose = true;
+    // Its descriptor carries TLS records: never read it as data.
+    this.stream.layered = true;
     // Before the stream's own listener, so the error it keeps is already the TLS one.
     socket.prependListener("error", (error: Error) => this.#onError(error));
     socket.once("end", () => this.#fail(EOF));
