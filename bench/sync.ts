@@ -193,6 +193,14 @@ const sockit = (role: string, ...args: (string | number)[]): [string, string[]] 
   [SELF, "--role", role, ...args.map(String)],
 ];
 
+/** The runtime running the sockit side: Node.js, Bun or Deno, with its version. */
+function runtimeName(): string {
+  const versions = process.versions as Record<string, string | undefined>;
+  if (versions.bun !== undefined) return `Bun ${versions.bun}`;
+  if (versions.deno !== undefined) return `Deno ${versions.deno}`;
+  return `Node.js ${process.version}`;
+}
+
 interface Options {
   quick: boolean;
   json: boolean;
@@ -298,7 +306,7 @@ function report(rows: Row[], options: Options): void {
   }
   const cpu = cpus()[0]?.model ?? "unknown CPU";
   console.log(
-    `\nsockit/sync vs CPython ${pythonVersion()}, Node.js ${process.version}, ${cpu}, all on CPU 0, medians of ${options.reps}\n`,
+    `\nsockit/sync vs CPython ${pythonVersion()}, ${runtimeName()}, ${cpu}, all on CPU 0, medians of ${options.reps}\n`,
   );
   console.log(
     markdownTable(
