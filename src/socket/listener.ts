@@ -10,7 +10,7 @@
  * the pending connections itself (uv__emfile_trick) and tells nobody, so a blocking `accept`
  * would wait for ever while connections are dropped. An `accept` that finds no connection queued
  * therefore checks whether the process can make one more descriptor (an open(2) and close(2) of
- * /dev/null, about 4 µs) and raises `EMFILE`/`ENFILE` as CPython's accept does; an accept that
+ * `/`, about 3 µs) and raises `EMFILE`/`ENFILE` as CPython's accept does; an accept that
  * waits checks again every 250 ms. The listener stays usable and serves again once descriptors
  * are free.
  */
@@ -38,7 +38,7 @@ function descriptorsExhausted(): "EMFILE" | "ENFILE" | undefined {
   if (process.platform === "win32") return undefined;
   let fd: number;
   try {
-    fd = openSync("/dev/null", constants.O_RDONLY); // Node opens every file O_CLOEXEC
+    fd = openSync("/", PROBE_FLAGS); // Node opens every file O_CLOEXEC
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     return code === "EMFILE" || code === "ENFILE" ? code : undefined;
@@ -46,6 +46,13 @@ function descriptorsExhausted(): "EMFILE" | "ENFILE" | undefined {
   closeSync(fd);
   return undefined;
 }
+
+/**
+ * How the probe opens `/`: Linux's O_PATH (a descriptor that only names the file, the cheapest
+ * to make: 3.0 against 4.2 µs for `/dev/null` read-only, open and close, on the benchmark
+ * machine), elsewhere read-only.
+ */
+const PROBE_FLAGS = process.platform === "linux" ? 0o10000000 : constants.O_RDONLY;
 
 /** How `listen` was asked to bind. */
 export interface ListenOptions {

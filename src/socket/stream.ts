@@ -25,7 +25,7 @@ import {
   setOwner,
   setWriteHighWaterMark,
 } from "./node-internals.js";
-import { countOpen } from "./open-handles.js";
+import { streamClosed, streamOpened } from "./open-handles.js";
 import type { NOT_READY } from "./policy.js";
 import { RecvBuffer } from "./recv-buffer.js";
 import { SCRATCH, scratchView } from "./scratch.js";
@@ -70,7 +70,7 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
   private constructor(socket: net.Socket | null, sink: TransportSink) {
     super(sink);
     this.socket = socket ?? Stream.#newSocket();
-    countOpen(this.socket, "stream");
+    streamOpened();
     setOwner(this.socket, this);
     this.socket.on("error", Stream.#onError);
     this.socket.on("drain", Stream.#onDrain);
@@ -146,6 +146,7 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
   };
 
   static #onClose = function (this: net.Socket): void {
+    streamClosed();
     const stream = ownerOf<Stream>(this);
     stream.#flags |= EOF | WRITE_SHUT;
     stream.sink.readableChanged();
