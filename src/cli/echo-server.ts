@@ -14,6 +14,7 @@ import {
 } from "../index.js";
 import * as sync from "../sync/index.js";
 import { showAddress } from "./terminal.js";
+import { UsageError } from "./usage.js";
 
 /** Help text of `sockit echo-server`. */
 export const ECHO_SERVER_USAGE = `usage: sockit echo-server [--host 127.0.0.1] [--port N] [--mode blocking|selectors|threads]
@@ -24,6 +25,7 @@ every connection until Ctrl-C or SIGTERM.
   blocking   one awaited recv/sendAll loop per connection (the default)
   selectors  one DefaultSelector loop over non-blocking sockets
   threads    one worker thread per connection, blocking in sockit/sync calls
+             (Node.js only: Bun and Deno cannot pass a socket between threads)
 With --udp it binds a datagram socket and sends every datagram back to its sender.`;
 
 /** Runs the server until a signal; resolves to the exit status. */
@@ -122,11 +124,27 @@ async function serveWithSelector(server: Socket, signal: AbortSignal): Promise<v
 }
 
 /**
+ * Why this runtime cannot pass a connection to another thread (README, Runtimes), if it cannot:
+ * without this the accepted connections would be detached and never served.
+ */
+function threadsUnavailable(): string | undefined {
+  if (typeof process.versions.bun === "string") {
+    return "is not available on Bun: a worker thread cannot take over a socket another thread accepted";
+  }
+  if (typeof process.versions.deno === "string") {
+    return "is not available on Deno: it exposes no descriptors to pass a socket between threads";
+  }
+  return undefined;
+}
+
+/**
  * The main thread accepts with sockit/sync and gives each connection to a new worker thread
  * (by its descriptor: `detach()` here, `new Socket(family, type, 0, fd)` there). It accepts
  * with a short timeout and lets its event loop turn in between, so that a signal stops it.
  */
 async function serveThreads(host: string, port: number): Promise<number> {
+  const unavailable = threadsUnavailable();
+  if (unavailable !== undefined) throw new UsageError(`--mode threads ${unavailable}`);
   const server = sync.createServer([host, port]);
   console.log(`listening on ${showAddress(server.getsockname())} (threads)`);
   let stopping = false;

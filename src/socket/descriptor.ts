@@ -184,6 +184,7 @@ export class Descriptor extends PollDesc implements SocketCore, TransportSink, O
       const options = {
         endpoint: this.#bound,
         backlog,
+        ipFamily: this.family === AF_INET6 ? (6 as const) : (4 as const),
         ipv6Only: this.#options?.has(FLAG.v6Only) ?? false,
         reusePort: this.#options?.has(FLAG.reusePort) ?? false,
       };
