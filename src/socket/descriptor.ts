@@ -463,6 +463,6 @@ export function busyError(op: string, address: string | undefined): SocketError 
 }
 
 /** What a stream-only call raises on a datagram socket, as Linux does. */
-function streamOnly(op: string): SocketError {
+export function streamOnly(op: string): SocketError {
   return new SocketError("EOPNOTSUPP", { op }, "not supported on a datagram socket");
 }
