@@ -18,7 +18,7 @@
  * never fail on a missed target.
  */
 
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -30,15 +30,20 @@ import {
   EVENT_READ,
   type Socket,
 } from "../src/sync/index.js";
+import {
+  pythonVersion,
+  type Result,
+  rerunPinned,
+  runClient,
+  startServer,
+  stop,
+} from "./lib/children.js";
 import { median } from "./lib/stats.js";
 import { fmt, fmtRatio, markdownTable } from "./lib/table.js";
 
 const SELF = fileURLToPath(import.meta.url);
 const PEERS = fileURLToPath(new URL("../../bench/fixtures/sync_peers.py", import.meta.url));
-const PINNED_ENV = "SOCKIT_BENCH_PINNED";
 const MESSAGE = Buffer.alloc(64, 0x61);
-
-type Result = Record<string, number>;
 
 // --- the sockit/sync roles (run in a child process: `--role NAME ARGS…`) ----------------------
 
@@ -148,42 +153,6 @@ const progress = (message: string): void => {
   process.stderr.write(`[sync] ${message}\n`);
 };
 
-/** Starts a server role and resolves to its port (the first line it prints). */
-async function startServer(command: string, args: string[]): Promise<[ChildProcess, number]> {
-  const child = spawn(command, args, { stdio: ["ignore", "pipe", "inherit"] });
-  child.stdout!.setEncoding("utf8");
-  let out = "";
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout!.on("data", (chunk: string) => {
-      out += chunk;
-      const line = out.split("\n")[0];
-      if (out.includes("\n")) resolve(Number(line));
-    });
-    child.once("exit", () => reject(new Error(`${args.join(" ")} exited: ${out}`)));
-  });
-  return [child, port];
-}
-
-/** Runs a client role to its end and parses the JSON it printed last. */
-async function runClient(command: string, args: string[]): Promise<Result> {
-  const child = spawn(command, args, { stdio: ["ignore", "pipe", "inherit"] });
-  let out = "";
-  child.stdout!.setEncoding("utf8");
-  child.stdout!.on("data", (chunk: string) => {
-    out += chunk;
-  });
-  const [code] = (await once(child, "exit")) as [number | null];
-  if (code !== 0) throw new Error(`${args.join(" ")} exited with ${code}`);
-  const lines = out.trim().split("\n");
-  return JSON.parse(lines[lines.length - 1]!) as Result;
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  child.kill();
-  await once(child, "exit");
-}
-
 const python = (role: string, ...args: (string | number)[]): [string, string[]] => [
   "python3",
   [PEERS, role, ...args.map(String)],
@@ -192,6 +161,14 @@ const sockit = (role: string, ...args: (string | number)[]): [string, string[]] 
   process.execPath,
   [SELF, "--role", role, ...args.map(String)],
 ];
+
+/** The runtime running the sockit side: Node.js, Bun or Deno, with its version. */
+function runtimeName(): string {
+  const versions = process.versions as Record<string, string | undefined>;
+  if (versions.bun !== undefined) return `Bun ${versions.bun}`;
+  if (versions.deno !== undefined) return `Deno ${versions.deno}`;
+  return `Node.js ${process.version}`;
+}
 
 interface Options {
   quick: boolean;
@@ -298,7 +275,7 @@ function report(rows: Row[], options: Options): void {
   }
   const cpu = cpus()[0]?.model ?? "unknown CPU";
   console.log(
-    `\nsockit/sync vs CPython ${pythonVersion()}, Node.js ${process.version}, ${cpu}, all on CPU 0, medians of ${options.reps}\n`,
+    `\nsockit/sync vs CPython ${pythonVersion()}, ${runtimeName()}, ${cpu}, all on CPU 0, medians of ${options.reps}\n`,
   );
   console.log(
     markdownTable(
@@ -317,12 +294,6 @@ function report(rows: Row[], options: Options): void {
   );
 }
 
-function pythonVersion(): string {
-  return spawnSync("python3", ["--version"], { encoding: "utf8" })
-    .stdout.trim()
-    .replace("Python ", "");
-}
-
 function parse(argv: string[]): Options {
   const value = (flag: string): string | undefined => {
     const i = argv.indexOf(flag);
@@ -339,14 +310,8 @@ function parse(argv: string[]): Options {
 const argv = process.argv.slice(2);
 if (argv[0] === "--role") {
   runRole(argv[1]!, argv.slice(2));
-} else if (process.env[PINNED_ENV] === undefined && process.platform === "linux") {
-  // Re-run under taskset so this driver, every peer and every helper thread share CPU 0.
-  const result = spawnSync("taskset", ["-c", "0", process.execPath, SELF, ...argv], {
-    stdio: "inherit",
-    env: { ...process.env, [PINNED_ENV]: "1" },
-  });
-  process.exitCode = result.status ?? 1;
-} else {
+} else if (!rerunPinned(SELF, argv)) {
+  // (rerunPinned re-runs this driver under taskset, so every peer and helper thread share CPU 0.)
   const options = parse(argv);
   report(await measure(options), options);
 }

@@ -17,7 +17,7 @@ import {
   SocketError,
   TimeoutError,
 } from "../src/index.js";
-import { checkLeaks, isCode, nextTurn, sleep } from "./helpers.js";
+import { checkLeaks, isCode, nextTurn, ON_BUN, sleep } from "./helpers.js";
 
 checkLeaks();
 
@@ -44,13 +44,16 @@ async function until(ready: () => boolean): Promise<void> {
   }
 }
 
-/** A plain net server on loopback and one connection to it: `[accepted, client]`. */
-async function netPair(host = "127.0.0.1"): Promise<{
+/** A net server on loopback (made with `serverOptions`) and one connection to it. */
+async function netPair(
+  host = "127.0.0.1",
+  serverOptions: net.ServerOpts = {},
+): Promise<{
   accepted: net.Socket;
   client: net.Socket;
   close(): Promise<void>;
 }> {
-  const server = net.createServer();
+  const server = net.createServer(serverOptions);
   server.listen(0, host);
   await once(server, "listening");
   const { port } = server.address() as net.AddressInfo;
@@ -126,7 +129,7 @@ test("bytes read while the net.Socket was paused come first", T, async () => {
   }
 });
 
-test("a client socket, an IPv6 one, and a socket whose peer had already ended", T, async () => {
+test("a client socket, and an IPv6 one", T, async () => {
   const v6 = await netPair("::1").catch(() => undefined);
   if (v6 !== undefined) {
     try {
@@ -140,20 +143,31 @@ test("a client socket, an IPv6 one, and a socket whose peer had already ended", 
       await v6.close();
     }
   }
-  const pair = await netPair();
-  try {
-    pair.client.end("all of it");
-    pair.accepted.on("data", () => {});
-    await once(pair.accepted, "end");
-    pair.accepted.removeAllListeners("data");
-    // Its data went to the listener above; what matters is that end of stream carries over.
-    const sock = fromNetSocket(pair.accepted);
-    assert.equal((await sock.recv(10, { timeout: 2 })).length, 0);
-    sock.close();
-  } finally {
-    await pair.close();
-  }
 });
+
+for (const allowHalfOpen of [false, true]) {
+  test(`a socket whose peer had already ended (server allowHalfOpen: ${allowHalfOpen})`, {
+    ...T,
+    // Bun's net.Socket finishes the end() that allowHalfOpen: false makes on the peer's FIN at
+    // once and is destroyed before code that awaited 'end' runs: nothing is left to adopt
+    // (README, Runtimes).
+    skip: ON_BUN && !allowHalfOpen ? "Bun destroys the socket before 'end' can be awaited" : false,
+  }, async () => {
+    const pair = await netPair("127.0.0.1", { allowHalfOpen });
+    try {
+      pair.client.end("all of it");
+      pair.accepted.on("data", () => {});
+      await once(pair.accepted, "end");
+      pair.accepted.removeAllListeners("data");
+      // Its data went to the listener above; what matters is that end of stream carries over.
+      const sock = fromNetSocket(pair.accepted);
+      assert.equal((await sock.recv(10, { timeout: 2 })).length, 0);
+      sock.close();
+    } finally {
+      await pair.close();
+    }
+  });
+}
 
 test("an adopted socket has the modes: a timeout leaves the data where it was", T, async () => {
   const pair = await netPair();

@@ -382,6 +382,16 @@ describe("createConnection timeouts and abort", () => {
     await assert.rejects(within(connecting, 5000), (error) => error === reason);
   });
 
+  test("aborting while the only attempt is under way rejects with the reason", async () => {
+    await using held = await hold("blackhole@127.0.0.1");
+    const controller = new AbortController();
+    const connecting = createConnection(["127.0.0.1", held.port], { signal: controller.signal });
+    await nextTurn();
+    const reason = new Error("stop");
+    controller.abort(reason);
+    await assert.rejects(within(connecting, 5000), (error) => error === reason);
+  });
+
   test("aborting after the connection is made leaves it working", async () => {
     await using server = await createServer(["127.0.0.1", 0]);
     const [, port] = server.getsockname() as [string, number];

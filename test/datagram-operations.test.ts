@@ -218,6 +218,20 @@ describe("calls of the other socket type", () => {
     await assert.rejects(sock.recvUntil("\n"), isCode(SocketError, "EOPNOTSUPP"));
   });
 
+  test("the stream adapters refuse a datagram socket with EOPNOTSUPP", async () => {
+    using pair = await udpPair();
+    const sock = pair.rx;
+    assert.throws(() => sock.makefile("r"), isCode(SocketError, "EOPNOTSUPP"));
+    assert.throws(() => sock.makefile("wb"), isCode(SocketError, "EOPNOTSUPP"));
+    assert.throws(() => sock.toDuplex(), isCode(SocketError, "EOPNOTSUPP"));
+    await assert.rejects(sock.readable.getReader().read(), isCode(SocketError, "EOPNOTSUPP"));
+    await assert.rejects(
+      sock.writable.getWriter().write(new Uint8Array(1)),
+      isCode(SocketError, "EOPNOTSUPP"),
+    );
+    await assert.rejects(sock[Symbol.asyncIterator]().next(), isCode(SocketError, "EOPNOTSUPP"));
+  });
+
   test("datagram-only calls on a stream socket are EOPNOTSUPP", async () => {
     await using pair = await tcpPair();
     const sock = pair.client;

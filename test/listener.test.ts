@@ -42,6 +42,7 @@ async function listening(
     {
       endpoint: { kind: "ip", host: "127.0.0.1", port: 0, scopeId: 0 },
       backlog,
+      ipFamily: 4,
       ipv6Only: false,
       reusePort: false,
     },
@@ -109,6 +110,7 @@ test("a failed bind is reported once as the pending error", async () => {
     {
       endpoint: { kind: "ip", host: "127.0.0.1", port, scopeId: 0 },
       backlog: 1,
+      ipFamily: 4,
       ipv6Only: false,
       reusePort: false,
     },

@@ -6,6 +6,7 @@
  */
 
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { describe, test } from "node:test";
 import { pendingExpiries } from "../src/core/clock.js";
 import { BlockingIOError, SocketError, TimeoutError } from "../src/index.js";
@@ -118,6 +119,39 @@ describe("the modes", () => {
     await assert.rejects(run(box, take()), isCode(BlockingIOError, "EAGAIN"));
     box.value = "now";
     assert.equal(await run(box, take()), "now");
+  });
+
+  test("a miss is a whole BlockingIOError without stack frames, and leaves stack traces on", async () => {
+    const box = new Box();
+    box.timeout = 0;
+    const limit = Error.stackTraceLimit;
+    const error = await run(box, take()).then(
+      () => assert.fail("a miss must reject"),
+      (reason: unknown) => reason,
+    );
+    assert.ok(error instanceof BlockingIOError && error instanceof Error);
+    assert.equal(Object.prototype.toString.call(error), "[object Error]");
+    assert.deepEqual(
+      [error.name, error.code, error.errno, error.op, error.address],
+      ["BlockingIOError", "EAGAIN", 11, "take", "the box"],
+    );
+    assert.equal(error.stack, `BlockingIOError: ${error.message}`);
+    assert.equal(Error.stackTraceLimit, limit);
+    assert.ok(new Error("later").stack?.includes("\n    at "), "later errors have frames");
+  });
+
+  test("a miss nobody handles is still an unhandled rejection", () => {
+    // In a child process: node:test counts an unhandled rejection as a failure of the test.
+    const index = new URL("../src/index.js", import.meta.url).href;
+    const script = `import { socketpair } from ${JSON.stringify(index)};
+      const [a, b] = await socketpair();
+      a.setBlocking(false);
+      a.recv(1);`;
+    const child = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+      encoding: "utf8",
+    });
+    assert.equal(child.status, 1);
+    assert.match(child.stderr, /BlockingIOError/);
   });
 
   test("blocking: waits for a wake-up and tries again, consuming only on success", async () => {

@@ -15,6 +15,7 @@ import {
   DefaultSelector,
   EVENT_READ,
   socket,
+  socketpair,
   TimeoutError,
 } from "../src/sync/index.js";
 import { checkLeaks, ON_BUN, ON_DENO, python } from "./helpers.js";
@@ -182,6 +183,37 @@ import(workerData.module).then(({ Socket, AF_INET, SOCK_STREAM }) => {
     for (const peer of peers) assert.equal((await peer.done()).code, 0);
   });
 }
+
+test("a worker started after the helper makes and uses its own sockets, on every runtime", async () => {
+  // This thread has started the helper; the worker finds it (or, on Bun, starts its own).
+  const [a, b] = socketpair();
+  a.close();
+  b.close();
+  const reply = await new Promise<string>((resolve, reject) => {
+    const worker = new Worker(
+      `const { parentPort, workerData } = require("node:worker_threads");
+import(workerData.module).then(({ socketpair }) => {
+  const [a, b] = socketpair();
+  a.sendAll("from a worker");
+  const data = b.recv(100).toString();
+  a.close();
+  b.close();
+  parentPort.postMessage(data);
+});`,
+      { eval: true, workerData: { module: SYNC_MODULE } },
+    );
+    const stuck = setTimeout(() => {
+      void worker.terminate();
+      reject(new Error("the worker's first call never returned"));
+    }, 20_000);
+    worker.once("message", (data: string) => {
+      clearTimeout(stuck);
+      resolve(data);
+    });
+    worker.once("error", reject);
+  });
+  assert.equal(reply, "from a worker");
+});
 
 for (const how of [
   ["an ES module file", ["--input-type=module", "-e"]],

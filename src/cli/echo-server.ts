@@ -17,6 +17,7 @@ import {
 } from "../index.js";
 import * as sync from "../sync/index.js";
 import { showAddress } from "./terminal.js";
+import { UsageError } from "./usage.js";
 
 /** Help text of `sockit echo-server`. */
 export const ECHO_SERVER_USAGE = `usage: sockit echo-server [--host 127.0.0.1] [--port N] [--mode blocking|selectors|threads]
@@ -28,6 +29,7 @@ every connection until Ctrl-C or SIGTERM.
   blocking   one awaited recv/sendAll loop per connection (the default)
   selectors  one DefaultSelector loop over non-blocking sockets
   threads    one worker thread per connection, blocking in sockit/sync calls
+             (Node.js only: Bun and Deno cannot pass a socket between threads)
 With --tls every connection runs TLS with the certificate chain and key of the PEM files
 --cert and --key. With --udp it binds a datagram socket and sends every datagram back to its
 sender.`;
@@ -163,6 +165,20 @@ async function serveWithSelector(
 }
 
 /**
+ * Why this runtime cannot pass a connection to another thread (README, Runtimes), if it cannot:
+ * without this the accepted connections would be detached and never served.
+ */
+function threadsUnavailable(): string | undefined {
+  if (typeof process.versions.bun === "string") {
+    return "is not available on Bun: a worker thread cannot take over a socket another thread accepted";
+  }
+  if (typeof process.versions.deno === "string") {
+    return "is not available on Deno: it exposes no descriptors to pass a socket between threads";
+  }
+  return undefined;
+}
+
+/**
  * The main thread accepts with sockit/sync and gives each connection to a new worker thread
  * (by its descriptor: `detach()` here, `new Socket(family, type, 0, fd)` there), which starts
  * TLS on it with `tls` (the certificate and key, PEM) if given. It accepts
@@ -173,6 +189,8 @@ async function serveThreads(
   port: number,
   tls: { cert: Buffer; key: Buffer } | undefined,
 ): Promise<number> {
+  const unavailable = threadsUnavailable();
+  if (unavailable !== undefined) throw new UsageError(`--mode threads ${unavailable}`);
   const server = sync.createServer([host, port]);
   console.log(
     `listening on ${showAddress(server.getsockname())} (threads${tls === undefined ? "" : ", TLS"})`,

@@ -234,7 +234,8 @@ async function pump(sock: Socket, payload: Buffer): Promise<number> {
   let received = 0;
   let shut = false;
   const buffer = Buffer.alloc(256 * 1024);
-  while (received < payload.length) {
+  // Until both directions are done: a side that has received everything may still owe its peer.
+  while (received < payload.length || sent < payload.length) {
     for (const [, mask] of await selector.select(5)) {
       if (mask & EVENT_WRITE && sent < payload.length) {
         try {

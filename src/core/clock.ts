@@ -13,7 +13,8 @@
  * What keeps a process alive, as in Python: sockets and listeners do not (they are unref'd),
  * so a script that ends with a socket left open exits; a call that waits does, through one
  * global hold; and data accepted for sending does by itself (libuv's write, shutdown and
- * connect requests keep the event loop alive until the kernel has the bytes).
+ * connect requests keep the event loop alive until the kernel has the bytes; on Bun the stream's
+ * socket is ref'd while it has bytes queued, socket/stream.ts; Deno may lose them).
  */
 
 /** The clock and timer primitives sockit uses; swap them in tests with {@link setClock}. */

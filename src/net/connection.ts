@@ -125,16 +125,13 @@ export async function createConnection(
     Promise.reject(new TimeoutError({ op: "connect", address: label })),
   );
   const targets = interleave(infos.map(([family, , , , addr]) => ({ family, addr })));
-  const errors: unknown[] = [];
-  const controller = new AbortController();
-  const onAbort = (): void => controller.abort(signal?.reason);
-  signal?.addEventListener("abort", onAbort, { once: true });
-  let winner: Socket | undefined;
-  const attempts: Promise<void>[] = [];
-  /** The wait between two attempts; none before the first. */
-  let stagger: { promise: Promise<void>; wake: () => void } = { promise: DONE, wake: () => {} };
 
-  const attempt = async (family: number, addr: Address): Promise<void> => {
+  /** One socket connected to `addr`, or closed and the error raised. */
+  const connectOne = async (
+    family: number,
+    addr: Address,
+    attemptSignal: AbortSignal | undefined,
+  ): Promise<Socket> => {
     const sock = new Socket(family, SOCK_STREAM);
     try {
       if (sourceAddress !== undefined) await sock.bind(sourceAddress);
@@ -142,35 +139,57 @@ export async function createConnection(
       if (remaining <= 0) throw new TimeoutError({ op: "connect", address: label });
       const attemptTimeout =
         timeout === 0 ? 0 : remaining === Number.POSITIVE_INFINITY ? null : remaining / 1000;
-      await sock.connect(addr as AddressInput, {
-        timeout: attemptTimeout,
-        signal: controller.signal,
-      });
-      if (winner === undefined) {
-        winner = sock;
-        controller.abort();
-      } else {
-        sock.close();
-      }
+      await sock.connect(addr as AddressInput, { timeout: attemptTimeout, signal: attemptSignal });
+      return sock;
     } catch (error) {
       sock.close();
-      if (winner === undefined && !controller.signal.aborted) errors.push(error);
-    } finally {
-      stagger.wake();
+      throw error;
     }
   };
 
-  try {
-    for (const { family, addr } of targets) {
-      if (winner !== undefined || controller.signal.aborted) break;
-      attempts.push(attempt(family, addr));
-      stagger = pause(HAPPY_EYEBALLS_DELAY_MS);
-      await stagger.promise;
+  const errors: unknown[] = [];
+  let winner: Socket | undefined;
+  if (targets.length === 1) {
+    // One address: nothing to race, so no attempt needs cancelling by another.
+    try {
+      winner = await connectOne(targets[0]!.family, targets[0]!.addr, signal);
+    } catch (error) {
+      errors.push(error);
     }
-    await Promise.all(attempts);
-  } finally {
-    signal?.removeEventListener("abort", onAbort);
-    stagger.wake();
+  } else {
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort(signal?.reason);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const attempts: Promise<void>[] = [];
+    /** The wait between two attempts; none before the first. */
+    let stagger: { promise: Promise<void>; wake: () => void } = { promise: DONE, wake: () => {} };
+    const attempt = async (family: number, addr: Address): Promise<void> => {
+      try {
+        const sock = await connectOne(family, addr, controller.signal);
+        if (winner === undefined) {
+          winner = sock;
+          controller.abort();
+        } else {
+          sock.close();
+        }
+      } catch (error) {
+        if (winner === undefined && !controller.signal.aborted) errors.push(error);
+      } finally {
+        stagger.wake();
+      }
+    };
+    try {
+      for (const { family, addr } of targets) {
+        if (winner !== undefined || controller.signal.aborted) break;
+        attempts.push(attempt(family, addr));
+        stagger = pause(HAPPY_EYEBALLS_DELAY_MS);
+        await stagger.promise;
+      }
+      await Promise.all(attempts);
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+      stagger.wake();
+    }
   }
   if (winner !== undefined) {
     winner.setTimeout(timeout);

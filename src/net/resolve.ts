@@ -197,6 +197,16 @@ export function setNameLookup(next: NameLookup | null): void {
 }
 
 /**
+ * The first address the resolver gives for a host name in `family` (undefined if none), as
+ * CPython's `bind` resolves a name with the socket's family. Rejects with the resolver's own
+ * error (`ENOTFOUND`, ...), which `fromNodeError` raises as `AddressInfoError`.
+ */
+export async function lookupFirst(host: string, family: 4 | 6): Promise<string | undefined> {
+  const [first] = await nameLookup(host, family);
+  return first?.address;
+}
+
+/**
  * The filters of a `getaddrinfo` call, given either as Python's positional arguments `family,
  * type, proto, flags` (numbers) or as one options object. Every filter is an integer; anything
  * else is a TypeError (as CPython's "cannot be interpreted as an integer"), never ignored.

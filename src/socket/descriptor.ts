@@ -224,6 +224,7 @@ export class Descriptor extends PollDesc implements SocketCore, TransportSink, O
       const options = {
         endpoint: this.#bound,
         backlog,
+        ipFamily: this.family === AF_INET6 ? (6 as const) : (4 as const),
         ipv6Only: this.#options?.has(FLAG.v6Only) ?? false,
         reusePort: this.#options?.has(FLAG.reusePort) ?? false,
       };
@@ -502,6 +503,6 @@ export function busyError(op: string, address: string | undefined): SocketError 
 }
 
 /** What a stream-only call raises on a datagram socket, as Linux does. */
-function streamOnly(op: string): SocketError {
+export function streamOnly(op: string): SocketError {
   return new SocketError("EOPNOTSUPP", { op }, "not supported on a datagram socket");
 }

@@ -10,7 +10,7 @@
  * the pending connections itself (uv__emfile_trick) and tells nobody, so a blocking `accept`
  * would wait for ever while connections are dropped. An `accept` that finds no connection queued
  * therefore checks whether the process can make one more descriptor (an open(2) and close(2) of
- * /dev/null, about 4 µs) and raises `EMFILE`/`ENFILE` as CPython's accept does; an accept that
+ * `/`, about 3 µs) and raises `EMFILE`/`ENFILE` as CPython's accept does; an accept that
  * waits checks again every 250 ms. The listener stays usable and serves again once descriptors
  * are free.
  */
@@ -18,8 +18,9 @@
 import { closeSync, constants, openSync } from "node:fs";
 import * as net from "node:net";
 import { cancel, type Expiry, now, schedule } from "../core/clock.js";
-import { SocketError } from "../core/errors.js";
+import { AddressInfoError, SocketError } from "../core/errors.js";
 import type { Endpoint } from "../net/address.js";
+import { lookupFirst } from "../net/resolve.js";
 import { closeHandle, descriptorOf, takeOverAccept } from "./node-internals.js";
 import { countOpen } from "./open-handles.js";
 import { NOT_READY } from "./policy.js";
@@ -38,7 +39,7 @@ function descriptorsExhausted(): "EMFILE" | "ENFILE" | undefined {
   if (process.platform === "win32") return undefined;
   let fd: number;
   try {
-    fd = openSync("/dev/null", constants.O_RDONLY); // Node opens every file O_CLOEXEC
+    fd = openSync("/", PROBE_FLAGS); // Node opens every file O_CLOEXEC
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     return code === "EMFILE" || code === "ENFILE" ? code : undefined;
@@ -47,10 +48,19 @@ function descriptorsExhausted(): "EMFILE" | "ENFILE" | undefined {
   return undefined;
 }
 
+/**
+ * How the probe opens `/`: Linux's O_PATH (a descriptor that only names the file, the cheapest
+ * to make: 3.0 against 4.2 µs for `/dev/null` read-only, open and close, on the benchmark
+ * machine), elsewhere read-only.
+ */
+const PROBE_FLAGS = process.platform === "linux" ? 0o10000000 : constants.O_RDONLY;
+
 /** How `listen` was asked to bind. */
 export interface ListenOptions {
   endpoint: Endpoint;
   backlog: number;
+  /** The socket's family, for resolving a host name: 4 (AF_INET) or 6 (AF_INET6). */
+  ipFamily: 4 | 6;
   ipv6Only: boolean;
   reusePort: boolean;
 }
@@ -67,6 +77,7 @@ export class Listener extends Transport {
   readonly #label: string;
   /** Wakes waiting accepts to look at the descriptor table again (see the module comment). */
   #recheck: Expiry | undefined;
+  #closed = false;
 
   constructor(options: ListenOptions, label: string, sink: TransportSink) {
     super(sink);
@@ -98,16 +109,49 @@ export class Listener extends Transport {
     const { endpoint } = options;
     if (endpoint.kind === "unix") {
       server.listen({ path: endpoint.path, backlog: options.backlog });
+    } else if (net.isIP(endpoint.host) !== 0) {
+      this.#listenAt(endpoint.host, endpoint.port, options);
     } else {
-      const listen: net.ListenOptions & { reusePort?: boolean } = {
-        host: endpoint.host,
-        port: endpoint.port,
-        backlog: options.backlog,
-        ipv6Only: options.ipv6Only,
-      };
-      if (options.reusePort) listen.reusePort = true;
-      server.listen(listen);
+      void this.#resolveAndListen(endpoint.host, endpoint.port, options);
     }
+  }
+
+  /**
+   * Resolves a host name with the socket's family, as CPython's bind does, then listens. Node
+   * would resolve it in `listen` too, but without the family, and Bun's `listen` reports a name
+   * that does not resolve as a plain Error with no code; a lookup error here is ENOTFOUND, which
+   * `listen` raises as AddressInfoError.
+   */
+  async #resolveAndListen(host: string, port: number, options: ListenOptions): Promise<void> {
+    let address: string | undefined;
+    try {
+      address = await lookupFirst(host, options.ipFamily);
+    } catch (error) {
+      if (this.state === "binding") this.#failBinding(error);
+      return;
+    }
+    if (this.state !== "binding" || this.#closed) return;
+    if (address === undefined) {
+      this.#failBinding(new AddressInfoError("EAI_NONAME", { op: "listen", address: this.#label }));
+    } else {
+      this.#listenAt(address, port, options);
+    }
+  }
+
+  #listenAt(host: string, port: number, options: ListenOptions): void {
+    const listen: net.ListenOptions & { reusePort?: boolean } = {
+      host,
+      port,
+      backlog: options.backlog,
+      ipv6Only: options.ipv6Only,
+    };
+    if (options.reusePort) listen.reusePort = true;
+    this.server.listen(listen);
+  }
+
+  #failBinding(error: unknown): void {
+    this.state = "failed";
+    this.fail(error);
   }
 
   /** The local name every accepted connection shares, if the listener has a specific address. */
@@ -181,6 +225,7 @@ export class Listener extends Transport {
 
   /** Stops listening; connections not yet accepted are closed. */
   close(): void {
+    this.#closed = true;
     if (this.#recheck !== undefined) cancel(this.#recheck);
     this.#recheck = undefined;
     for (const stream of this.#queue) stream.close(false);

@@ -30,6 +30,12 @@ export const ONREAD_HOOKS: boolean = typeof process.versions.bun !== "string";
 export const READ_BUFFER_CHOICE: boolean =
   ONREAD_HOOKS && typeof process.versions.deno !== "string";
 
+/**
+ * Whether `fs.readSync` can read a socket's `_handle.fd` (Node.js and Bun). Deno gives Unix
+ * sockets a number there that its `fs` does not know (EBADF), so sockit never reads it itself.
+ */
+export const READABLE_DESCRIPTOR: boolean = typeof process.versions.deno !== "string";
+
 interface ServerHandle {
   onconnection?: (error: number, handle: unknown) => void;
 }

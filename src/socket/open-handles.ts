@@ -9,16 +9,23 @@ import type { EventEmitter } from "node:events";
 
 const counts = { stream: 0, listener: 0, datagram: 0 };
 
-/** Counts `emitter` (a net.Socket, net.Server or dgram.Socket) as open until it emits `'close'`. */
-export function countOpen(emitter: EventEmitter, kind: keyof typeof counts): void {
+/**
+ * Counts `emitter` (a net.Server or dgram.Socket) as open until it emits `'close'`. A stream's
+ * net.Socket is counted by {@link streamOpened} and {@link streamClosed}, called by the stream's
+ * own listeners (a `once` listener costs a wrapper and a bound function per connection).
+ */
+export function countOpen(emitter: EventEmitter, kind: "listener" | "datagram"): void {
   counts[kind]++;
-  emitter.once(
-    "close",
-    kind === "stream" ? streamClosed : kind === "listener" ? listenerClosed : datagramClosed,
-  );
+  emitter.once("close", kind === "listener" ? listenerClosed : datagramClosed);
 }
 
-function streamClosed(): void {
+/** A stream's net.Socket is open (until {@link streamClosed}). */
+export function streamOpened(): void {
+  counts.stream++;
+}
+
+/** A stream's net.Socket emitted `'close'`. */
+export function streamClosed(): void {
   counts.stream--;
 }
 

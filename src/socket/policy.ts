@@ -31,7 +31,7 @@ import {
   reschedule,
   wallToMonotonic,
 } from "../core/clock.js";
-import { BlockingIOError, SocketError, TimeoutError } from "../core/errors.js";
+import { SocketError, TimeoutError, wouldBlock } from "../core/errors.js";
 
 /** Returned by an attempt that is not ready and consumed nothing. */
 export const NOT_READY: unique symbol = Symbol("not ready");
@@ -229,7 +229,16 @@ function attemptOnce<T extends PollDesc, P, R>(
 ): R | typeof NOT_READY {
   const result = op.attempt(target, arg);
   if (result !== NOT_READY || timeout !== 0) return result;
-  throw new BlockingIOError(op.notReadyCode?.(arg) ?? "EAGAIN", {
+  throw missError(target, op, arg);
+}
+
+/** The `BlockingIOError` of a non-blocking miss. */
+function missError<T extends PollDesc, P>(
+  target: T,
+  op: Operation<T, never, P, unknown>,
+  arg: P,
+): SocketError {
+  return wouldBlock(op.notReadyCode?.(arg) ?? "EAGAIN", {
     op: op.name,
     address: target.describe(),
   });
@@ -283,8 +292,15 @@ export function run<T extends PollDesc, Args extends unknown[], P, R>(
     const options = checkWaitOptions(op.options(...args), op.name);
     const timeout = callTimeout(target, op as Operation<T, never, P, R>, options);
     const signal = options?.signal;
-    const result = tryOnce(target, op as Operation<T, never, P, R>, arg, timeout, signal);
+    startChecks(target, op as Operation<T, never, P, R>, signal);
+    const result = op.attempt(target, arg);
     if (result !== NOT_READY) return Promise.resolve(result);
+    if (timeout === 0) {
+      // A miss is returned, not thrown: V8 walks the stack for every throw.
+      const error = missError(target, op as Operation<T, never, P, R>, arg);
+      op.failed?.(error, arg);
+      return rejectSoon(error);
+    }
     const timeoutAt = timeout === null ? null : now() + timeout * 1000;
     const promise = new Promise<R>(capture);
     const resolve = captured as (value: R | Promise<never>) => void;
@@ -292,8 +308,40 @@ export function run<T extends PollDesc, Args extends unknown[], P, R>(
     return promise;
   } catch (error) {
     if (prepared) op.failed?.(error, arg as P);
-    return Promise.reject(error);
+    return rejectSoon(error);
   }
+}
+
+/**
+ * A promise that rejects with `error` once the current job is over: by then the caller's `await`
+ * (or `catch`) is attached, so Node.js's unhandled-rejection tracking, which a promise rejected
+ * before anyone handles it goes through twice (about 1 µs, half a non-blocking miss), is not
+ * involved. A promise nobody handles is still reported as unhandled.
+ */
+function rejectSoon(error: unknown): Promise<never> {
+  const promise = new Promise<never>(captureReject);
+  // A resolved promise's reaction, not queueMicrotask, which wraps each callback for async_hooks.
+  if (rejections.length === 0) void DONE.then(rejectAll);
+  rejections.push(capturedReject, error);
+  return promise;
+}
+
+/** Pairs of a reject function and its reason, for {@link rejectAll}. */
+let rejections: unknown[] = [];
+
+function rejectAll(): void {
+  const batch = rejections;
+  rejections = [];
+  for (let i = 0; i < batch.length; i += 2) {
+    (batch[i] as (reason: unknown) => void)(batch[i + 1]);
+  }
+}
+
+/** Where {@link captureReject} leaves a new promise's reject function. */
+let capturedReject: (reason: unknown) => void = () => {};
+
+function captureReject(_resolve: unknown, reject: (reason: unknown) => void): void {
+  capturedReject = reject;
 }
 
 /** The promise of a call that `quick` finished. */

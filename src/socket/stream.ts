@@ -20,17 +20,27 @@ import {
   OwnSocket,
   ownerOf,
   READ_BUFFER_CHOICE,
+  READABLE_DESCRIPTOR,
   readinessProbe,
   type SocketOwner,
   setOwner,
   setWriteHighWaterMark,
 } from "./node-internals.js";
-import { countOpen } from "./open-handles.js";
+import { streamClosed, streamOpened } from "./open-handles.js";
 import type { NOT_READY } from "./policy.js";
 import { RecvBuffer } from "./recv-buffer.js";
 import { SCRATCH, scratchView } from "./scratch.js";
 import * as calls from "./stream-calls.js";
 import { type ByteStream, type SendAllState, Transport, type TransportSink } from "./transport.js";
+
+/**
+ * Whether bytes queued in a socket keep the process alive by themselves: on Node.js, libuv's
+ * write and shutdown requests do, though the socket is unref'd. Bun lets the process end with
+ * them still queued (lost), so there a stream sockit unref'd is ref'd while it has bytes queued
+ * (see keepAliveWhileQueued). Deno loses them too; the same remedy passed the exit test there,
+ * but is not applied until Deno runs that test in CI (README, Runtimes).
+ */
+const WRITES_KEEP_ALIVE = typeof process.versions.bun !== "string";
 
 /** Default library receive buffer, bytes (SO_RCVBUF). */
 export const DEFAULT_RCVBUF = 128 * 1024;
@@ -80,7 +90,7 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
   private constructor(socket: net.Socket | null, sink: TransportSink) {
     super(sink);
     this.socket = socket ?? Stream.#newSocket();
-    countOpen(this.socket, "stream");
+    streamOpened();
     setOwner(this.socket, this);
     this.socket.on("error", Stream.#onError);
     this.socket.on("drain", Stream.#onDrain);
@@ -156,6 +166,7 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
   };
 
   static #onClose = function (this: net.Socket): void {
+    streamClosed();
     const stream = ownerOf<Stream>(this);
     stream.#flags |= EOF | WRITE_SHUT;
     stream.sink.readableChanged();
@@ -168,7 +179,12 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
    * before anyone could wait on them.)
    */
   static #onDrain = function (this: net.Socket): void {
-    ownerOf<Stream>(this).sink.writableChanged();
+    const stream = ownerOf<Stream>(this);
+    if ((stream.#flags & KEPT_ALIVE) !== 0 && this.writableLength === 0) {
+      stream.#flags &= ~KEPT_ALIVE;
+      this.unref();
+    }
+    stream.sink.writableChanged();
   };
 
   static #onConnect = function (this: net.Socket): void {
@@ -229,7 +245,7 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
       stream.socket.connect(options);
     }
     // Sockets never keep the process alive by themselves; see core/clock.ts.
-    stream.socket.unref();
+    stream.#unref();
     return stream;
   }
 
@@ -243,8 +259,8 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
       onread: Stream.#onread,
       writableHighWaterMark: 0,
     } as net.SocketConstructorOpts);
-    socket.unref();
     const stream = new Stream(socket, sink);
+    stream.#unref();
     stream.#captureNames(local);
     return stream;
   }
@@ -253,8 +269,8 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
   static fromSocket(socket: net.Socket, sink: TransportSink, local?: LocalName): Stream {
     // Node made this socket with the default high-water mark; lower it as for ours (#onDrain).
     setWriteHighWaterMark(socket, 0);
-    socket.unref();
     const stream = new Stream(socket, sink);
+    stream.#unref();
     stream.#captureNames(local);
     socket.on("data", Stream.#onDataShared);
     return stream;
@@ -342,10 +358,11 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
   /**
    * Reads what the kernel still holds, as the next recv(2) calls would, until it says the end
    * (0), would block or fails (the error is kept and raised after the data, as Python raises
-   * it), at most `reads` times. Skipped where the runtime hides the descriptor.
+   * it), at most `reads` times. Skipped where the runtime hides the descriptor or `fs` cannot
+   * read it (READABLE_DESCRIPTOR).
    */
   #readRest(reads: number): void {
-    const fd = this.layered ? -1 : descriptorOf(this.socket);
+    const fd = READABLE_DESCRIPTOR && !this.layered ? descriptorOf(this.socket) : -1;
     if (fd < 0) return;
     for (let i = 0; i < reads; i++) {
       let n: number;
@@ -527,7 +544,26 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
     if (this.#staged !== null) this.#flushStaged();
     this.socket.write(chunk);
     this.#accepted += chunk.length;
+    if (!WRITES_KEEP_ALIVE) this.#keepAliveWhileQueued();
     return this.#accepted;
+  }
+
+  /** Sockets never keep the process alive by themselves (core/clock.ts); queued bytes may. */
+  #unref(): void {
+    this.socket.unref();
+    this.#flags |= UNREFED;
+  }
+
+  /**
+   * Where queued bytes do not keep the process alive (WRITES_KEEP_ALIVE), the socket does while
+   * it has some, as Python's process stays until the kernel has every accepted byte; 'drain'
+   * lets go. Only a socket sockit unref'd: an adopted one keeps its owner's choice.
+   */
+  #keepAliveWhileQueued(): void {
+    const flags = this.#flags;
+    if ((flags & (UNREFED | KEPT_ALIVE)) !== UNREFED || this.socket.writableLength === 0) return;
+    this.#flags = flags | KEPT_ALIVE;
+    this.socket.ref();
   }
 
   /**
@@ -675,7 +711,8 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
       return;
     }
     // Flush in the background, then let go. libuv's write and shutdown requests keep the
-    // process alive until the kernel has every byte, though the socket does not.
+    // process alive until the kernel has every byte, though the socket does not (elsewhere the
+    // socket does, until it is destroyed: see keepAliveWhileQueued).
     socket.once("finish", () => socket.destroy());
     socket.end();
   }
@@ -694,6 +731,10 @@ const HANDED_OVER = 32;
 const PROBED = 64;
 /** Handed over, and the probe is armed: it has not reported since. */
 const ARMED = 128;
+/** sockit unref'd the socket (it made or accepted it; an adopted one is its owner's). */
+const UNREFED = 256;
+/** Ref'd while bytes are queued, where queued bytes do not keep the process alive. */
+const KEPT_ALIVE = 512;
 
 /** Reads after 'end' (data never follows the end of a stream; bounded all the same). */
 const AFTER_END_READS = 16;

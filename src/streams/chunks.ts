@@ -10,7 +10,6 @@ import type { Descriptor } from "../socket/descriptor.js";
 import type { Operation } from "../socket/policy.js";
 import { NOT_READY, run, type WaitOptions } from "../socket/policy.js";
 import { ended } from "../socket/stream-calls.js";
-import type { SendAllState } from "../socket/transport.js";
 
 /** A read of the first buffered chunk, for its reader (`by`: the holder of a handed-over socket). */
 export interface ChunkCall {

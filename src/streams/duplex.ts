@@ -19,9 +19,9 @@
 
 import { Duplex } from "node:stream";
 import { checkOptions } from "../core/checks.js";
-import { SHUT_WR } from "../core/constants.js";
+import { SHUT_WR, SOCK_DGRAM } from "../core/constants.js";
 import { SocketError } from "../core/errors.js";
-import type { Descriptor } from "../socket/descriptor.js";
+import { type Descriptor, streamOnly } from "../socket/descriptor.js";
 import type { Operation } from "../socket/policy.js";
 import { closedError, NOT_READY, run, type WaitOptions } from "../socket/policy.js";
 import * as calls from "../socket/stream-calls.js";
@@ -170,6 +170,7 @@ export function toDuplex(d: Descriptor, options?: DuplexOptions): Duplex {
   if (held instanceof SocketDuplex) return held;
   const checked = checkOptions<DuplexOptions>(options, "toDuplex(): options") ?? {};
   if (d.closed) throw closedError("toDuplex", d);
+  if (d.type === SOCK_DGRAM) throw streamOnly("toDuplex");
   const stream = d.openStream();
   if (stream === undefined || stream.state !== "open") {
     throw new SocketError(

@@ -5,7 +5,8 @@
  * @module
  */
 
-import { busyError, type Descriptor } from "../socket/descriptor.js";
+import { SOCK_DGRAM } from "../core/constants.js";
+import { busyError, type Descriptor, streamOnly } from "../socket/descriptor.js";
 import { closedError } from "../socket/policy.js";
 import { BinaryFile } from "./binary-file.js";
 import { fileSpec } from "./file-options.js";
@@ -27,6 +28,8 @@ export function makefile(
 ): BinaryFile | TextFile {
   const spec = fileSpec(mode, options);
   if (d.closed) throw closedError("makefile", d);
+  // A file object reads a byte stream; CPython's would read datagrams as if they were one.
+  if (d.type === SOCK_DGRAM) throw streamOnly("makefile");
   if (d.holder !== undefined) throw busyError("makefile", d.describe());
   return spec.binary ? new BinaryFile(d, spec, new ByteUnits()) : new TextFile(d, spec);
 }

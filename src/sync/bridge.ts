@@ -98,7 +98,8 @@ export class Bridge {
     const inherited = getEnvironmentData(HELPER_KEY);
     if (
       inherited instanceof SharedArrayBuffer &&
-      Atomics.load(new Int32Array(inherited), STARTED) === 1
+      Atomics.load(new Int32Array(inherited), STARTED) === 1 &&
+      canReceiveBroadcasts()
     ) {
       try {
         return new Bridge(inherited, (control) => {

@@ -12,21 +12,14 @@
 
 import { describe } from "../core/checks.js";
 import { AF_INET, SOCK_DGRAM, SOCK_STREAM } from "../core/constants.js";
-import { SocketError } from "../core/errors.js";
 import type { AddressInput } from "../net/address.js";
 import { READINESS, type Readiness } from "../selectors/readiness.js";
 import { DATAGRAM_OPERATIONS } from "../socket/datagram-operations.js";
+import { checkFamily, checkSocketType } from "../socket/kinds.js";
 import type { Data } from "../socket/operations.js";
 import { OPERATIONS } from "../socket/operations.js";
 import type { WaitOptions } from "../socket/policy.js";
-import { closedError } from "../socket/policy.js";
-import {
-  type Socket as AsyncSocket,
-  checkFamily,
-  checkSocketType,
-  connectErrno,
-  IMMEDIATE_CALLS,
-} from "../socket/socket.js";
+import { type Socket as AsyncSocket, connectErrno, IMMEDIATE_CALLS } from "../socket/socket.js";
 import { Bridge } from "./bridge.js";
 import {
   SyncDescriptor as Descriptor,
@@ -100,7 +93,6 @@ export let descriptorOf: (sock: Socket) => SyncDescriptor;
  */
 export let adopt: <S extends Socket = Socket>(descriptor: SyncDescriptor, As?: new () => S) => S;
 
-// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the class's calls are installed below from the async flavour's lists; the interface gives them their types and documentation.
 export class Socket {
   readonly #d: SyncDescriptor;
 
