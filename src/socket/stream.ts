@@ -441,6 +441,8 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
     socket.removeListener("close", Stream.#onClose);
     socket.removeListener("connect", Stream.#onConnect);
     socket.removeListener("data", Stream.#onDataShared);
+    // Its 'close' no longer reaches this stream: it is the new owner's to count.
+    streamClosed();
     // A socket read through 'data' events (Bun's, an adopted one) would flow on with no listener
     // and drop what arrives before the new owner reads: it waits, paused, for the new owner.
     if (socket.readableFlowing === true) socket.pause();
