@@ -21,7 +21,19 @@ const sourceDir = join(here, "..", "..", "bench");
 const self = basename(fileURLToPath(import.meta.url));
 
 /** Preferred order; anything else runs afterwards, alphabetically. */
-const ORDER = ["bulk", "pingpong", "framed", "connections", "pipe", "lines", "struct", "selectors"];
+const ORDER = [
+  "bulk",
+  "pingpong",
+  "framed",
+  "connections",
+  "pipe",
+  "lines",
+  "tls-bulk",
+  "tls-pingpong",
+  "tls-handshakes",
+  "struct",
+  "selectors",
+];
 
 function listScripts(dir: string, extensions: readonly string[]): string[] {
   try {

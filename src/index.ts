@@ -115,3 +115,19 @@ export {
   unpack,
   unpackFrom,
 } from "./struct/index.js";
+export type { AltName, NameAttribute, PeerCertificate, RelativeName } from "./tls/certificate.js";
+export type {
+  CertificateData,
+  SSLContextOptions,
+  TLSVersion,
+  WrapSocketOptions,
+} from "./tls/context.js";
+export {
+  CERT_NONE,
+  CERT_OPTIONAL,
+  CERT_REQUIRED,
+  createDefaultContext,
+  SSLContext,
+} from "./tls/context.js";
+export { SSLCertVerificationError, SSLEOFError, SSLError } from "./tls/errors.js";
+export { SSLSocket } from "./tls/ssl-socket.js";

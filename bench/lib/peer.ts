@@ -21,6 +21,9 @@ import {
   type PeerMessage,
   type PingPongParams,
   type PipeParams,
+  type TlsBulkParams,
+  type TlsHandshakesParams,
+  type TlsPingPongParams,
 } from "./protocol.js";
 
 /** What a server side gets from the runtime. */
@@ -52,14 +55,17 @@ export interface Sides<P> {
   client(params: P, ctx: ClientContext): Promise<Metrics>;
 }
 
-/** Everything an implementation's peer file provides (the stream benchmarks only where they apply). */
+/** Everything an implementation's peer file provides (each benchmark only where it applies). */
 export interface PeerImplementation {
-  bulk: Sides<BulkParams>;
-  pingpong: Sides<PingPongParams>;
-  framed: Sides<FramedParams>;
-  connections: Sides<ConnectionsParams>;
+  bulk?: Sides<BulkParams>;
+  pingpong?: Sides<PingPongParams>;
+  framed?: Sides<FramedParams>;
+  connections?: Sides<ConnectionsParams>;
   pipe?: Sides<PipeParams>;
   lines?: Sides<LinesParams>;
+  "tls-bulk"?: Sides<TlsBulkParams>;
+  "tls-pingpong"?: Sides<TlsPingPongParams>;
+  "tls-handshakes"?: Sides<TlsHandshakesParams>;
 }
 
 function send(message: PeerMessage): Promise<void> {
@@ -97,6 +103,9 @@ const BENCHES: readonly BenchName[] = [
   "connections",
   "pipe",
   "lines",
+  "tls-bulk",
+  "tls-pingpong",
+  "tls-handshakes",
 ];
 
 function parseBench(value: string | undefined): BenchName {
@@ -232,4 +241,7 @@ export type {
   Metrics,
   PingPongParams,
   PipeParams,
+  TlsBulkParams,
+  TlsHandshakesParams,
+  TlsPingPongParams,
 };

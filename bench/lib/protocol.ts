@@ -4,10 +4,28 @@
  */
 
 /** The benchmarks a peer can play. */
-export type BenchName = "bulk" | "pingpong" | "framed" | "connections" | "pipe" | "lines";
+export type BenchName =
+  | "bulk"
+  | "pingpong"
+  | "framed"
+  | "connections"
+  | "pipe"
+  | "lines"
+  | "tls-bulk"
+  | "tls-pingpong"
+  | "tls-handshakes";
 
 /** The implementations under test; each has `bench/peers/<name>.ts`. */
-export type ImplName = "sockit" | "net-data" | "net-onread" | "promise-socket" | "await-floor";
+export type ImplName =
+  | "sockit"
+  | "net-data"
+  | "net-onread"
+  | "promise-socket"
+  | "await-floor"
+  | "sockit-tls"
+  | "tls-data"
+  | "tls-floor"
+  | "python-ssl";
 
 /** Which side a peer process plays. */
 export type Role = "server" | "client";
@@ -62,8 +80,33 @@ export interface LinesParams {
   style: string;
 }
 
+/** The PEM files of the TLS benchmarks: a CA, and the server's certificate and key. */
+export interface TlsFiles {
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+}
+
+/** tls-bulk: as bulk, over TLS (AES-256-GCM). */
+export interface TlsBulkParams extends BulkParams, TlsFiles {}
+
+/** tls-pingpong: as pingpong, over TLS. */
+export interface TlsPingPongParams extends TlsFiles {
+  messageBytes: number;
+  roundTrips: number;
+  warmup: number;
+}
+
+/** tls-handshakes: `connections` connections one after another, each a full handshake. */
+export interface TlsHandshakesParams extends TlsFiles {
+  connections: number;
+}
+
 /** Parameters by benchmark. */
 export interface ParamsOf {
+  "tls-bulk": TlsBulkParams;
+  "tls-pingpong": TlsPingPongParams;
+  "tls-handshakes": TlsHandshakesParams;
   bulk: BulkParams;
   pingpong: PingPongParams;
   framed: FramedParams;

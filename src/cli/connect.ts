@@ -8,23 +8,30 @@ import { once } from "node:events";
 import {
   AF_UNIX,
   BlockingIOError,
+  CERT_NONE,
   createConnection,
+  createDefaultContext,
   DefaultSelector,
   EVENT_READ,
   EVENT_WRITE,
   SHUT_WR,
   type Socket,
   SocketError,
+  SSLError,
   socket,
   TimeoutError,
 } from "../index.js";
 
 /** Help text of `sockit connect`. */
 export const CONNECT_USAGE = `usage: sockit connect HOST PORT [--timeout s] [--nonblocking]
+                      [--tls [--cafile FILE] [--insecure]]
        sockit connect --unix PATH [--timeout s] [--nonblocking]
        sockit connect --udp HOST PORT [--timeout s] [--nonblocking]
 
 Connects, copies standard input to the socket and the socket to standard output.
+With --tls the connection runs TLS: the server's certificate is verified against the
+system's CA store (or the PEM file --cafile) and must be for HOST; --insecure verifies
+nothing.
 Exit status: 0 at a clean end, 1 on an error, 124 when the timeout expires, 2 for bad usage.
 
 With --udp, each line of standard input is sent as one datagram (without its line end) and
@@ -36,6 +43,8 @@ export interface ConnectOptions {
   target: { host: string; port: number } | { path: string };
   timeout: number | null;
   nonblocking: boolean;
+  /** TLS, with the CA file to trust instead of the system's, or no verification at all. */
+  tls?: { cafile?: string | undefined; insecure: boolean } | undefined;
 }
 
 /** Runs the command; resolves to the exit status. */
@@ -47,7 +56,17 @@ export async function connect(options: ConnectOptions): Promise<number> {
     sock.setTimeout(timeout);
     await sock.connect(target.path);
   } else {
-    sock = await createConnection([target.host, target.port], { timeout });
+    const tls =
+      options.tls === undefined
+        ? undefined
+        : createDefaultContext({
+            cafile: options.tls.cafile,
+            ...(options.tls.insecure ? { verifyMode: CERT_NONE } : {}),
+          });
+    sock = await createConnection([target.host, target.port], {
+      timeout,
+      ...(tls === undefined ? {} : { tls }),
+    });
   }
   try {
     if (options.nonblocking) sock.setBlocking(false);
@@ -127,5 +146,6 @@ export function describeFailure(error: unknown): { status: number; line: string 
 
 function lineFor(error: SocketError): string {
   const where = [error.op, error.address].filter((part) => part !== undefined && part !== "");
-  return `${where.join(" ")}${where.length > 0 ? ": " : ""}${error.reason}`;
+  const what = error instanceof SSLError ? error.strerror : error.reason;
+  return `${where.join(" ")}${where.length > 0 ? ": " : ""}${what}`;
 }

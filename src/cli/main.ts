@@ -21,8 +21,8 @@ Python's socket, selectors and struct model for TypeScript, live on your machine
 
 Commands:
   demo [NAME]       play PyMOTW's socket scenarios (blocking, non-blocking, timeouts, deadlock, binary)
-  echo-server       echo every connection (--host, --port, --mode blocking|selectors|threads, --udp)
-  connect HOST PORT like netcat: stdin to the socket, the socket to stdout (--udp: lines as datagrams)
+  echo-server       echo every connection (--host, --port, --mode blocking|selectors|threads, --tls, --udp)
+  connect HOST PORT like netcat: stdin to the socket, the socket to stdout (--tls; --udp: lines as datagrams)
   bench             run the benchmarks and print the results table
 
 Options:
@@ -88,6 +88,9 @@ async function main(argv: string[]): Promise<number> {
             host: { type: "string", default: "127.0.0.1" },
             port: { type: "string", default: "0" },
             mode: { type: "string", default: "blocking" },
+            tls: { type: "boolean" },
+            cert: { type: "string" },
+            key: { type: "string" },
             udp: { type: "boolean" },
           },
         }),
@@ -96,11 +99,23 @@ async function main(argv: string[]): Promise<number> {
       if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
       const port = number(values.port, "--port", 0);
       if (!Number.isInteger(port) || port > 65535) throw new UsageError("--port must be 0-65535");
+      if (values.udp === true && values.tls === true) {
+        throw new UsageError("--tls and --udp do not go together");
+      }
       if (values.udp === true) return udpEchoServer({ host: String(values.host), port });
       if (values.mode !== "blocking" && values.mode !== "selectors" && values.mode !== "threads") {
         throw new UsageError("--mode must be blocking, selectors or threads");
       }
-      return echoServer({ host: String(values.host), port, mode: values.mode });
+      let tls: { cert: string; key: string } | undefined;
+      if (values.tls === true) {
+        if (values.cert === undefined || values.key === undefined) {
+          throw new UsageError("--tls needs --cert FILE and --key FILE");
+        }
+        tls = { cert: values.cert, key: values.key };
+      } else if (values.cert !== undefined || values.key !== undefined) {
+        throw new UsageError("--cert and --key go with --tls");
+      }
+      return echoServer({ host: String(values.host), port, mode: values.mode, tls });
     }
     case "connect": {
       const { values, positionals } = guard(() =>
@@ -112,10 +127,22 @@ async function main(argv: string[]): Promise<number> {
             timeout: { type: "string" },
             nonblocking: { type: "boolean" },
             unix: { type: "string" },
+            tls: { type: "boolean" },
+            cafile: { type: "string" },
+            insecure: { type: "boolean" },
             udp: { type: "boolean" },
           },
         }),
       );
+      if (values.tls !== true && (values.cafile !== undefined || values.insecure === true)) {
+        throw new UsageError("--cafile and --insecure go with --tls");
+      }
+      if (values.tls === true && values.unix !== undefined) {
+        throw new UsageError("--tls needs HOST PORT, not --unix");
+      }
+      if (values.tls === true && values.udp === true) {
+        throw new UsageError("--tls and --udp do not go together");
+      }
       if (values.help) return help(CONNECT_USAGE);
       const timeout = values.timeout === undefined ? null : number(values.timeout, "--timeout", 0);
       let target: { host: string; port: number } | { path: string };
@@ -136,7 +163,11 @@ async function main(argv: string[]): Promise<number> {
           return udpConnect({ host, port, timeout, nonblocking: values.nonblocking === true });
         }
       }
-      return connect({ target, timeout, nonblocking: values.nonblocking === true });
+      const tls =
+        values.tls === true
+          ? { cafile: values.cafile, insecure: values.insecure === true }
+          : undefined;
+      return connect({ target, timeout, nonblocking: values.nonblocking === true, tls });
     }
     case "bench": {
       const passOn = rest.filter((a) => a !== "--help" && a !== "-h");

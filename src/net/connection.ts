@@ -24,6 +24,7 @@ import {
 import { SocketError, TimeoutError } from "../core/errors.js";
 import { getDefaultTimeout } from "../socket/policy.js";
 import { Socket } from "../socket/socket.js";
+import { SSLContext } from "../tls/context.js";
 import type { Address, AddressInput } from "./address.js";
 import { formatAddress, typeName } from "./address.js";
 import { getaddrinfo } from "./resolve.js";
@@ -41,6 +42,11 @@ export interface CreateConnectionOptions {
   allErrors?: boolean;
   /** Aborts resolution and the attempts (never a connection already made). */
   signal?: AbortSignal;
+  /**
+   * Starts TLS with this context once connected and resolves to the TLS socket after the
+   * handshake (sending `host` as the server's name); `timeout` and `signal` cover both.
+   */
+  tls?: SSLContext;
 }
 
 /** Delay between starting connection attempts (RFC 8305's "Connection Attempt Delay"). */
@@ -102,6 +108,12 @@ export async function createConnection(
       : checkTimeout(options.timeout, "createConnection(): options.timeout");
   const { sourceAddress } = options;
   const allErrors = checkFlag(options.allErrors, "createConnection(): options.allErrors");
+  const tls = options.tls;
+  if (tls !== undefined && !(tls instanceof SSLContext)) {
+    throw new TypeError(
+      `createConnection(): options.tls must be an SSLContext (createDefaultContext()), got ${describe(tls)}`,
+    );
+  }
   const signal = checkSignal(options.signal, "createConnection(): options.signal");
   signal?.throwIfAborted();
   const label = formatAddress([host, port]);
@@ -181,7 +193,20 @@ export async function createConnection(
   }
   if (winner !== undefined) {
     winner.setTimeout(timeout);
-    return winner;
+    if (tls === undefined) return winner;
+    // The handshake gets what is left of the timeout (a non-blocking socket cannot wait).
+    const left =
+      deadline === Number.POSITIVE_INFINITY ? null : Math.max(deadline - now(), 1) / 1000;
+    try {
+      return await tls.wrapSocket(winner, {
+        serverHostname: host,
+        ...(timeout === 0 ? { doHandshakeOnConnect: false } : { timeout: left }),
+        signal,
+      });
+    } catch (error) {
+      winner.close(); // if it was not detached yet
+      throw error;
+    }
   }
   if (signal?.aborted) throw signal.reason;
   if (allErrors)

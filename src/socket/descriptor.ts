@@ -71,11 +71,51 @@ export class Descriptor extends PollDesc implements SocketCore, TransportSink, O
     if (type === SOCK_DGRAM) this.transport = new Datagram(family, this);
   }
 
-  /** A connected socket over a stream made elsewhere (an adopted `net.Socket`). */
-  static connected(family: number, stream: Stream): Descriptor {
+  /**
+   * A connected socket over a stream made elsewhere (an adopted `net.Socket`). With `like`, it
+   * takes over that socket's timeout, options and addresses (a TLS connection takes over the
+   * socket it was wrapped around).
+   */
+  static connected(family: number, stream: Stream, like?: Descriptor): Descriptor {
     const descriptor = new Descriptor(family, SOCK_STREAM);
+    if (like !== undefined) {
+      descriptor.timeout = like.timeout;
+      descriptor.#options = like.#options;
+      descriptor.#bound = like.#bound;
+      descriptor.#peer = like.#peer;
+      descriptor.#accepted = like.#accepted;
+    }
     descriptor.#attach(stream);
     return descriptor;
+  }
+
+  /**
+   * Python's `detach()`, for a connection another layer takes over (TLS): the close hooks run
+   * (a file object flushes what it holds), then the socket is closed for its callers (waiting
+   * and later calls fail with `EBADF`) but its connection is not: it is returned, open.
+   */
+  detach(op: string): Stream {
+    if (this.closed) throw closedError(op, this);
+    if (this.#holder !== undefined) throw busyError(op, this.describe());
+    const stream = this.transport;
+    if (stream?.kind !== "stream" || stream.state !== "open") {
+      throw new SocketError("ENOTCONN", { op, address: this.describe() });
+    }
+    if (stream.pending !== null) throw stream.takeError(op);
+    const hooks = this.#closing;
+    this.#closing = undefined;
+    if (hooks !== undefined) for (const hook of hooks) hook();
+    this.transport = undefined;
+    this.closed = true;
+    this.readableChanged();
+    this.writableChanged();
+    this.#observers = undefined;
+    return stream;
+  }
+
+  /** The address given to `connect`, as given (a host name stays a name), if any. */
+  get connectedTo(): Endpoint | undefined {
+    return this.#peer;
   }
 
   // --- stream adapters -----------------------------------------------------------------------

@@ -411,10 +411,13 @@ export class Socket {
   }
 }
 
-/** @internal The `Socket` of a descriptor made elsewhere (an adopted connection). */
-export function socketOf(descriptor: Descriptor): Socket {
+/**
+ * @internal The `Socket` of a descriptor made elsewhere (an adopted connection), or an object
+ * of a subclass `As` of `Socket` whose constructor calls `super()` without arguments.
+ */
+export function socketOf<S extends Socket = Socket>(descriptor: Descriptor, As?: new () => S): S {
   adopting = descriptor;
-  return new Socket();
+  return As === undefined ? (new Socket() as S) : new As();
 }
 
 /** Creates a socket (Python's `socket.socket`). */

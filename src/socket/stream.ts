@@ -62,6 +62,16 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
   sndbuf = DEFAULT_SNDBUF;
   /** The connection attempt's state: a connected stream starts "open". */
   state: "connecting" | "open" | "failed" = "open";
+  /**
+   * Whether `close` ends the connection in order even with nothing queued: a TLS connection
+   * sends its close_notify so (see close()).
+   */
+  endOnClose = false;
+  /**
+   * A protocol runs over the connection (TLS): the socket's data are not the descriptor's
+   * bytes, so this stream never reads the descriptor itself (see #readRest) nor hands it over.
+   */
+  layered = false;
   #label: string | undefined;
   #endpoint: Endpoint | undefined;
   /** The local IP address once known (see `local`). */
@@ -352,7 +362,7 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
    * read it (READABLE_DESCRIPTOR).
    */
   #readRest(reads: number): void {
-    const fd = READABLE_DESCRIPTOR ? descriptorOf(this.socket) : -1;
+    const fd = READABLE_DESCRIPTOR && !this.layered ? descriptorOf(this.socket) : -1;
     if (fd < 0) return;
     for (let i = 0; i < reads; i++) {
       let n: number;
@@ -417,6 +427,34 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
   }
 
   /**
+   * Gives the `net.Socket` to a new owner that reads it another way (TLS takes a connection
+   * over so). This tick's staged copies are written first; what was received and not read comes
+   * back as `head`, for the new owner to read first, so nothing is lost. From then on this stream
+   * hears nothing of the socket, and its close() leaves the socket alone.
+   */
+  release(): { socket: net.Socket; head: Buffer } {
+    if (this.#staged !== null) this.#flushStaged();
+    const socket = this.socket;
+    socket.removeListener("error", Stream.#onError);
+    socket.removeListener("drain", Stream.#onDrain);
+    socket.removeListener("end", Stream.#onEnd);
+    socket.removeListener("close", Stream.#onClose);
+    socket.removeListener("connect", Stream.#onConnect);
+    socket.removeListener("data", Stream.#onDataShared);
+    // Its 'close' no longer reaches this stream: it is the new owner's to count.
+    streamClosed();
+    // A socket read through 'data' events (Bun's, an adopted one) would flow on with no listener
+    // and drop what arrives before the new owner reads: it waits, paused, for the new owner.
+    if (socket.readableFlowing === true) socket.pause();
+    // Reads that still reach this stream (none should: the new owner reads the handle) are
+    // dropped, and Node's destroy no longer asks it anything.
+    this.#flags |= READ_SHUT | EOF | WRITE_SHUT | CLOSED;
+    const head = this.rx.read(this.rx.length);
+    this.#paused = false;
+    return { socket, head };
+  }
+
+  /**
    * Hands the connection's data to another reader and writer of its descriptor (a synchronous
    * socket's thread): stops reading from the kernel for good, returns the descriptor and what
    * was buffered, and from then on learns of readability through a probe that reads nothing
@@ -425,7 +463,13 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
    */
   handOver(): { fd: number; leftover: Buffer; arm: () => void } | undefined {
     const fd = this.fileno();
-    if (fd < 0 || this.state !== "open" || this.socket.destroyed || !canProbe(this.socket)) {
+    if (
+      fd < 0 ||
+      this.layered ||
+      this.state !== "open" ||
+      this.socket.destroyed ||
+      !canProbe(this.socket)
+    ) {
       return undefined;
     }
     this.#flags |= PAUSED | HANDED_OVER;
@@ -662,7 +706,9 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
       }
       return;
     }
-    if (this.state !== "open" || socket.writableLength === 0) {
+    // An orderly end also sends what a layer above TCP ends with (TLS: close_notify).
+    const orderly = socket.writableLength > 0 || (this.endOnClose && !socket.writableFinished);
+    if (this.state !== "open" || !orderly) {
       socket.destroy();
       return;
     }

@@ -16,7 +16,12 @@
  * `Datagram` (a UDP socket).
  */
 
-import { codeOf, fromNodeError, type SocketError } from "../core/errors.js";
+import {
+  codeOf,
+  fromNodeError,
+  type SocketError,
+  type SocketErrorOptions,
+} from "../core/errors.js";
 import type { NOT_READY } from "./policy.js";
 
 /** Who hears that a direction may have become ready (the socket's descriptor). */
@@ -32,6 +37,8 @@ export const NO_SINK: TransportSink = { readableChanged() {}, writableChanged() 
 export interface PendingError {
   readonly code: string;
   readonly cause: unknown;
+  /** Makes the error to raise where the errno table does not fit (TLS errors). */
+  readonly raise?: ((options: SocketErrorOptions) => SocketError) | undefined;
 }
 
 /** What every transport offers; see the module comment. */
@@ -73,7 +80,8 @@ export abstract class Transport {
   takeError(op: string): SocketError {
     const pending = this.pending!;
     this.pending = null;
-    return fromNodeError(pending.cause, { op, address: this.label });
+    const options = { op, address: this.label };
+    return pending.raise?.(options) ?? fromNodeError(pending.cause, options);
   }
 
   /** The pending error's errno name, cleared without raising it (`SO_ERROR`). */

@@ -6,16 +6,31 @@
  * @module
  */
 
-import { checkOptions, checkSignal } from "../core/checks.js";
+import { checkOptions, checkSignal, describe } from "../core/checks.js";
 import { AF_UNIX, SOCK_STREAM } from "../core/constants.js";
 import type { AddressInput } from "../net/address.js";
-import type { CreateConnectionOptions, CreateServerOptions } from "../net/connection.js";
+import type {
+  CreateConnectionOptions as AsyncCreateConnectionOptions,
+  CreateServerOptions,
+} from "../net/connection.js";
 import { type AddrInfo, type GetAddrInfoOptions, getaddrinfoFilters } from "../net/resolve.js";
 import { getDefaultTimeout } from "../socket/policy.js";
 import { Bridge } from "./bridge.js";
 import { SyncDescriptor } from "./descriptor.js";
 import type { SocketInfo } from "./helper.js";
+import type { WireConnectionOptions } from "./helper-tls.js";
 import { adopt, type Socket } from "./socket.js";
+import { type SSLSocket, sslSocketOf } from "./ssl-socket.js";
+import { contextIdOf, SSLContext } from "./tls.js";
+
+/** Options of {@link createConnection}: the async ones, with a `sockit/sync` TLS context. */
+export interface CreateConnectionOptions extends Omit<AsyncCreateConnectionOptions, "tls"> {
+  /**
+   * Starts TLS with this context once connected and returns the TLS socket after the handshake
+   * (sending `host` as the server's name); `timeout` covers both.
+   */
+  tls?: SSLContext;
+}
 
 function wrap(info: SocketInfo, timeout: number | null, listening = false): Socket {
   const descriptor = new SyncDescriptor(info.family, info.type, info, listening);
@@ -25,13 +40,22 @@ function wrap(info: SocketInfo, timeout: number | null, listening = false): Sock
 
 /**
  * Connects to `[host, port]` as the async `createConnection` does (every resolved address,
- * Happy Eyeballs), blocking until connected. The socket keeps `timeout`.
+ * Happy Eyeballs), blocking until connected, and with `tls` until the handshake is done too.
+ * The socket keeps `timeout`.
  *
  * @example
  * ```ts
  * const sock = createConnection(["localhost", 8080], { timeout: 5 });
  * ```
  */
+export function createConnection(
+  address: readonly [string, number],
+  options: CreateConnectionOptions & { tls: SSLContext },
+): SSLSocket;
+export function createConnection(
+  address: readonly [string, number],
+  options?: CreateConnectionOptions,
+): Socket;
 export function createConnection(
   address: readonly [string, number],
   options?: CreateConnectionOptions,
@@ -44,10 +68,20 @@ export function createConnection(
   const checked = checkOptions<CreateConnectionOptions>(options, "createConnection(): options");
   const signal = checkSignal(checked?.signal, "createConnection(): options.signal");
   signal?.throwIfAborted();
-  const { signal: _signal, ...rest } = checked ?? {};
+  const { signal: _signal, tls, ...rest } = checked ?? {};
+  if (tls !== undefined && !(tls instanceof SSLContext)) {
+    throw new TypeError(
+      `createConnection(): options.tls must be a sockit/sync SSLContext (createDefaultContext()), got ${describe(tls)}`,
+    );
+  }
   const timeout = rest.timeout === undefined ? getDefaultTimeout() : rest.timeout;
-  const info = Bridge.get().call("createConnection", [address, { ...rest, timeout }]);
-  return wrap(info as SocketInfo, timeout);
+  const sent: WireConnectionOptions = { ...rest, timeout };
+  if (tls !== undefined) sent.tlsContext = contextIdOf(tls);
+  const info = Bridge.get().call("createConnection", [address, sent]) as SocketInfo;
+  if (tls === undefined || info.tls === undefined) return wrap(info, timeout);
+  const descriptor = new SyncDescriptor(info.family, info.type, info);
+  descriptor.timeout = timeout;
+  return sslSocketOf(descriptor, tls, info.tls);
 }
 
 /**

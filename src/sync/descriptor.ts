@@ -259,9 +259,33 @@ export class SyncDescriptor extends PollDesc implements SocketCore, BlockingTarg
         `shutdown(): how must be SHUT_RD (0), SHUT_WR (1) or SHUT_RDWR (2), got ${show(how)}`,
       );
     }
-    this.#immediate("shutdown", [how]);
+    this.immediate("shutdown", [how]);
     if (how !== 1) this.#direct?.shutRead();
     if (how !== 0) this.#direct?.shutWrite();
+  }
+
+  /**
+   * Gives a handed-over stream back to the helper, which starts TLS over it: returns what this
+   * thread had read and not taken (TLS reads it first); from now on the calls are requests
+   * again, with the descriptor non-blocking (the helper makes it so).
+   */
+  handBack(): Uint8Array {
+    const rx = this.#direct?.rx;
+    this.#direct = undefined;
+    this.#kernelWaits = false;
+    return rx === undefined ? new Uint8Array(0) : rx.read(rx.length);
+  }
+
+  /**
+   * The descriptor of the TLS socket the helper made over this one: it keeps this one's timeout
+   * and options, and this one is closed here (detached: TLS owns the connection).
+   */
+  successor(info: SocketInfo): SyncDescriptor {
+    const next = new SyncDescriptor(info.family, info.type, info);
+    next.timeout = this.timeout;
+    next.#options = this.#options;
+    this.closed = true;
+    return next;
   }
 
   /** Closed here, but the socket stays open for whoever adopts its descriptor; returns it. */
@@ -293,17 +317,17 @@ export class SyncDescriptor extends PollDesc implements SocketCore, BlockingTarg
 
   getsockname(): Address {
     if (this.closed) throw closedError("getsockname");
-    return this.#immediate("getsockname", []) as Address;
+    return this.immediate("getsockname", []) as Address;
   }
 
   getpeername(): Address {
     if (this.closed) throw closedError("getpeername");
-    return this.#immediate("getpeername", []) as Address;
+    return this.immediate("getpeername", []) as Address;
   }
 
   fileno(): number {
     if (this.closed || this.#id === undefined) return -1;
-    return this.#immediate("fileno", []) as number;
+    return this.immediate("fileno", []) as number;
   }
 
   setsockopt(level: unknown, option: unknown, value: unknown): void {
@@ -316,7 +340,7 @@ export class SyncDescriptor extends PollDesc implements SocketCore, BlockingTarg
       option,
       value,
     );
-    this.#immediate("setsockopt", [level, option, value]);
+    this.immediate("setsockopt", [level, option, value]);
   }
 
   getsockopt(level: unknown, option: unknown): number | null {
@@ -328,7 +352,7 @@ export class SyncDescriptor extends PollDesc implements SocketCore, BlockingTarg
       level,
       option,
     );
-    return this.#immediate("getsockopt", [level, option]) as number | null;
+    return this.immediate("getsockopt", [level, option]) as number | null;
   }
 
   /**
@@ -343,7 +367,7 @@ export class SyncDescriptor extends PollDesc implements SocketCore, BlockingTarg
   }
 
   /** A call that never waits, made on the helper's socket. */
-  #immediate(method: string, args: unknown[]): unknown {
+  immediate(method: string, args: unknown[]): unknown {
     return this.#call(method, args);
   }
 

@@ -31,6 +31,16 @@ import {
 import { setDescriptorBlocking } from "../socket/node-internals.js";
 import { descriptorOf } from "../socket/socket.js";
 import {
+  closeContext,
+  connectionOptions,
+  isTls,
+  openContext,
+  type TlsInfo,
+  tlsInfoOf,
+  type WireConnectionOptions,
+  wrapWith,
+} from "./helper-tls.js";
+import {
   HEARTBEAT,
   HEARTBEAT_MS,
   HELLO_CHANNEL,
@@ -60,6 +70,8 @@ export interface SocketInfo {
   readonly family: number;
   readonly type: number;
   readonly direct?: Direct | undefined;
+  /** For a TLS socket: what its session is. */
+  readonly tls?: TlsInfo | undefined;
 }
 
 /** The answer to a call on a socket: its value, and the hand-over once there is one. */
@@ -88,17 +100,40 @@ const watched = new Map<number, Watched>();
 function register(sock: Socket): SocketInfo {
   const id = nextId++;
   sockets.set(id, sock);
-  return { id, family: sock.family, type: sock.type, direct: handOver(id, sock) };
+  const tls = tlsInfoOf(sock);
+  return { id, family: sock.family, type: sock.type, direct: handOver(id, sock), tls };
 }
 
 /** Hands a connected stream over to its thread, once, where the runtime allows it. */
 function handOver(id: number, sock: Socket): Direct | undefined {
-  if (watched.has(id)) return undefined;
+  if (watched.has(id) || isTls(sock)) return undefined;
   const stream = descriptorOf(sock).openStream();
   const handed = stream?.handOver();
   if (stream === undefined || handed === undefined) return undefined;
   watched.set(id, { arm: handed.arm, waiters: new Map(), stop: undefined });
   return { fd: handed.fd, leftover: handed.leftover, label: stream.label };
+}
+
+/**
+ * Takes a handed-over stream back from its thread (TLS starts over it here): the probe stops,
+ * the descriptor is non-blocking again, and `unread`, what the thread had read and not taken,
+ * goes back into the stream's receive buffer (empty since the hand-over: the helper reads
+ * nothing meanwhile), so the next reader gets it first. A later call hands it over again.
+ */
+function reclaim(id: number, unread: Uint8Array): Socket {
+  const sock = socketOf(id);
+  const entry = watched.get(id);
+  if (entry === undefined) return sock;
+  entry.stop?.();
+  watched.delete(id);
+  // Another thread waiting for it to become readable tries again (and finds it gone).
+  for (const [waiter, waiting] of entry.waiters) waiter.event(waiting);
+  const stream = descriptorOf(sock).openStream();
+  if (stream !== undefined) {
+    setDescriptorBlocking(stream.socket, false);
+    if (unread.length > 0) stream.rx.push(Buffer.from(unread));
+  }
+  return sock;
 }
 
 function socketOf(id: unknown): Socket {
@@ -134,6 +169,20 @@ const METHODS: Record<string, (link: Link, ...args: never[]) => unknown> = {
   },
 
   dropped: (_link, id: number) => socketOf(id).dropped,
+
+  /** Whether socket `id` is closed (a failed wrapSocket may have detached it). */
+  closed: (_link, id: number) => sockets.get(id)?.closed ?? true,
+
+  tlsContext: (_link, options: object) => openContext(options),
+  tlsContextClose: (_link, id: number) => closeContext(id),
+
+  /** Starts TLS on socket `id`, taken back from its thread; the plain socket is detached. */
+  wrapSocket: async (_link, context: number, id: number, unread: Uint8Array, options: object) => {
+    const tls = await wrapWith(context, reclaim(id, unread), options);
+    sockets.delete(id);
+    detached.delete(id);
+    return register(tls);
+  },
 
   /** A socket another thread holds, by its descriptor (`new Socket(family, type, 0, fd)`). */
   adopt: (_link, fd: number): SocketInfo => {
@@ -188,8 +237,8 @@ const METHODS: Record<string, (link: Link, ...args: never[]) => unknown> = {
     sockets.delete(id);
   },
 
-  createConnection: async (_link, address: [string, number], options: object) =>
-    register(await createConnection(address, options)),
+  createConnection: async (_link, address: [string, number], options: WireConnectionOptions) =>
+    register(await createConnection(address, connectionOptions(options))),
   createServer: async (_link, address: unknown, options: object | undefined) =>
     register(await createServer(address as [string, number], options)),
   socketpair: async (_link, family: number, type: number) =>

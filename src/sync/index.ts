@@ -65,7 +65,7 @@ export type {
   IPv6Address,
   UnixAddress,
 } from "../net/address.js";
-export type { CreateConnectionOptions, CreateServerOptions } from "../net/connection.js";
+export type { CreateServerOptions } from "../net/connection.js";
 export { HAPPY_EYEBALLS_DELAY_MS, hasDualstackIpv6 } from "../net/connection.js";
 export { htonl, htons, inetAton, inetNtoa, inetNtop, inetPton, ntohl, ntohs } from "../net/inet.js";
 export type { AddrInfo, GetAddrInfoOptions } from "../net/resolve.js";
@@ -85,6 +85,23 @@ export {
   unpack,
   unpackFrom,
 } from "../struct/index.js";
+export type {
+  AltName,
+  NameAttribute,
+  PeerCertificate,
+  RelativeName,
+} from "../tls/certificate.js";
+export type {
+  CertificateData,
+  SSLContextOptions,
+  TLSVersion,
+  WrapSocketOptions,
+} from "../tls/context.js";
+export { CERT_NONE, CERT_OPTIONAL, CERT_REQUIRED } from "../tls/context.js";
+export { SSLCertVerificationError, SSLEOFError, SSLError } from "../tls/errors.js";
+export type { CreateConnectionOptions } from "./connection.js";
 export { createConnection, createServer, getaddrinfo, socketpair } from "./connection.js";
 export { DefaultSelector } from "./selectors.js";
 export { Socket, socket } from "./socket.js";
+export { SSLSocket } from "./ssl-socket.js";
+export { createDefaultContext, SSLContext } from "./tls.js";

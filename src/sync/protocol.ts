@@ -13,6 +13,7 @@
 import * as errors from "../core/errors.js";
 import { BlockingIOError, SocketError } from "../core/errors.js";
 import { StructError } from "../struct/error.js";
+import { SSLCertVerificationError, SSLEOFError, SSLError } from "../tls/errors.js";
 
 /** The prefix of every channel name, with the protocol's version. */
 const CHANNEL = "sockit.sync.v1";
@@ -87,6 +88,9 @@ const CLASSES: Readonly<Record<string, new (...args: never[]) => Error>> = {
   IncompleteReadError: errors.IncompleteReadError,
   LimitOverrunError: errors.LimitOverrunError,
   KeyError: errors.KeyError,
+  SSLError,
+  SSLCertVerificationError,
+  SSLEOFError,
   StructError,
   TypeError,
   RangeError,

@@ -86,8 +86,12 @@ let adopting: SyncDescriptor | undefined;
 /** The descriptor of a synchronous socket (for the synchronous selectors and module functions). */
 export let descriptorOf: (sock: Socket) => SyncDescriptor;
 
-/** Wraps a descriptor the helper made (accept, createConnection, socketpair) in a Socket. */
-export let adopt: (descriptor: SyncDescriptor) => Socket;
+/**
+ * Wraps a descriptor the helper made (accept, createConnection, socketpair, wrapSocket) in a
+ * Socket, or in an object of the subclass `As` whose constructor calls `super()` without
+ * arguments (a TLS socket).
+ */
+export let adopt: <S extends Socket = Socket>(descriptor: SyncDescriptor, As?: new () => S) => S;
 
 export class Socket {
   readonly #d: SyncDescriptor;
@@ -123,9 +127,13 @@ export class Socket {
 
   static {
     descriptorOf = (sock) => sock.#d;
-    adopt = (descriptor) => {
+    adopt = <S extends Socket>(descriptor: SyncDescriptor, As?: new () => S): S => {
       adopting = descriptor;
-      return new Socket();
+      try {
+        return As === undefined ? (new Socket() as S) : new As();
+      } finally {
+        adopting = undefined;
+      }
     };
     const proto = Socket.prototype as unknown as Record<PropertyKey, unknown>;
     const define = (name: PropertyKey, value: unknown): void => {
