@@ -11,6 +11,8 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import {
+  BlockingIOError,
+  createConnection,
   createServer,
   DefaultSelector,
   EVENT_READ,
@@ -183,6 +185,32 @@ import(workerData.module).then(({ Socket, AF_INET, SOCK_STREAM }) => {
     for (const peer of peers) assert.equal((await peer.done()).code, 0);
   });
 }
+
+test("a connection made blocking on arrival still honours non-blocking mode and timeouts", () => {
+  // On the main thread, createConnection hands a blocking socket over with its descriptor in
+  // blocking mode already; every later mode must still hold (a non-blocking read must not
+  // wait in the kernel).
+  const server = createServer(["127.0.0.1", 0]);
+  const client = createConnection(server.getsockname() as [string, number]);
+  const [conn] = server.accept();
+  try {
+    conn.sendAll("first");
+    assert.equal(client.recv(100).toString(), "first");
+    client.setBlocking(false);
+    const started = performance.now();
+    assert.throws(() => client.recv(100), BlockingIOError);
+    assert.ok(performance.now() - started < 1000, "a non-blocking recv waited");
+    client.setTimeout(0.2);
+    assert.throws(() => client.recv(100), TimeoutError);
+    client.setBlocking(true);
+    conn.sendAll("second");
+    assert.equal(client.recv(100).toString(), "second");
+  } finally {
+    conn.close();
+    client.close();
+    server.close();
+  }
+});
 
 test("a worker started after the helper makes and uses its own sockets, on every runtime", async () => {
   // This thread has started the helper; the worker finds it (or, on Bun, starts its own).

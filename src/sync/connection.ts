@@ -6,6 +6,7 @@
  * @module
  */
 
+import { isMainThread } from "node:worker_threads";
 import { checkOptions, checkSignal, describe } from "../core/checks.js";
 import { AF_UNIX, SOCK_STREAM } from "../core/constants.js";
 import type { AddressInput } from "../net/address.js";
@@ -77,7 +78,10 @@ export function createConnection(
   const timeout = rest.timeout === undefined ? getDefaultTimeout() : rest.timeout;
   const sent: WireConnectionOptions = { ...rest, timeout };
   if (tls !== undefined) sent.tlsContext = contextIdOf(tls);
-  const info = Bridge.get().call("createConnection", [address, sent]) as SocketInfo;
+  // A blocking socket on the main thread waits in the kernel (see SyncDescriptor): the helper
+  // makes the descriptor blocking with the hand-over, saving a request on the first wait.
+  const blocking = isMainThread && timeout === null && tls === undefined;
+  const info = Bridge.get().call("createConnection", [address, sent, blocking]) as SocketInfo;
   if (tls === undefined || info.tls === undefined) return wrap(info, timeout);
   const descriptor = new SyncDescriptor(info.family, info.type, info);
   descriptor.timeout = timeout;

@@ -78,6 +78,8 @@ export class SyncDescriptor extends PollDesc implements SocketCore, BlockingTarg
   #adoptDirect(direct: Direct | undefined): void {
     if (direct === undefined || this.#direct !== undefined) return;
     this.#direct = new FdStream(direct.fd, direct.leftover, direct.label);
+    this.#kernelWaits = direct.blocking === true;
+    this.#direct.blocking = this.#kernelWaits;
   }
 
   /** The helper's socket, made on first use. */

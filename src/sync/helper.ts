@@ -62,6 +62,8 @@ export interface Direct {
   readonly leftover: Uint8Array;
   /** The peer's address, for messages. */
   readonly label: string;
+  /** Whether the helper has already put the descriptor in blocking mode, as the thread asked. */
+  readonly blocking?: boolean;
 }
 
 /** What the thread that made or accepted a socket needs to know of it. */
@@ -97,21 +99,25 @@ interface Watched {
 }
 const watched = new Map<number, Watched>();
 
-function register(sock: Socket): SocketInfo {
+function register(sock: Socket, blocking = false): SocketInfo {
   const id = nextId++;
   sockets.set(id, sock);
   const tls = tlsInfoOf(sock);
-  return { id, family: sock.family, type: sock.type, direct: handOver(id, sock), tls };
+  return { id, family: sock.family, type: sock.type, direct: handOver(id, sock, blocking), tls };
 }
 
-/** Hands a connected stream over to its thread, once, where the runtime allows it. */
-function handOver(id: number, sock: Socket): Direct | undefined {
+/**
+ * Hands a connected stream over to its thread, once, where the runtime allows it; with
+ * `blocking`, in blocking mode already (saving the thread's first blocking call a request).
+ */
+function handOver(id: number, sock: Socket, blocking = false): Direct | undefined {
   if (watched.has(id) || isTls(sock)) return undefined;
   const stream = descriptorOf(sock).openStream();
   const handed = stream?.handOver();
   if (stream === undefined || handed === undefined) return undefined;
   watched.set(id, { arm: handed.arm, waiters: new Map(), stop: undefined });
-  return { fd: handed.fd, leftover: handed.leftover, label: stream.label };
+  const kernel = blocking && setDescriptorBlocking(stream.socket, true);
+  return { fd: handed.fd, leftover: handed.leftover, label: stream.label, blocking: kernel };
 }
 
 /**
@@ -237,12 +243,17 @@ const METHODS: Record<string, (link: Link, ...args: never[]) => unknown> = {
     sockets.delete(id);
   },
 
-  createConnection: async (_link, address: [string, number], options: WireConnectionOptions) =>
-    register(await createConnection(address, connectionOptions(options))),
+  /** With `blocking`, the connection comes in blocking mode (see {@link handOver}). */
+  createConnection: async (
+    _link,
+    address: [string, number],
+    options: WireConnectionOptions,
+    blocking = false,
+  ) => register(await createConnection(address, connectionOptions(options)), blocking),
   createServer: async (_link, address: unknown, options: object | undefined) =>
     register(await createServer(address as [string, number], options)),
   socketpair: async (_link, family: number, type: number) =>
-    (await socketpair(family, type)).map(register),
+    (await socketpair(family, type)).map((sock) => register(sock)),
   getaddrinfo: (_link, host: string | null, port: unknown, options: object) =>
     getaddrinfo(host, port as number, options),
 
