@@ -36,11 +36,11 @@ import { type ByteStream, type SendAllState, Transport, type TransportSink } fro
 /**
  * Whether bytes queued in a socket keep the process alive by themselves: on Node.js, libuv's
  * write and shutdown requests do, though the socket is unref'd. Bun lets the process end with
- * them still queued (lost), so there a stream sockit unref'd is ref'd while it has bytes queued
- * (see keepAliveWhileQueued). Deno loses them too; the same remedy passed the exit test there,
- * but is not applied until Deno runs that test in CI (README, Runtimes).
+ * them still queued (lost), and so does Deno, so there a stream sockit unref'd is ref'd while it
+ * has bytes queued (see keepAliveWhileQueued).
  */
-const WRITES_KEEP_ALIVE = typeof process.versions.bun !== "string";
+const WRITES_KEEP_ALIVE =
+  typeof process.versions.bun !== "string" && typeof process.versions.deno !== "string";
 
 /** Default library receive buffer, bytes (SO_RCVBUF). */
 export const DEFAULT_RCVBUF = 128 * 1024;
