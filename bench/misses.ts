@@ -27,10 +27,13 @@ import {
   socket,
 } from "../src/index.js";
 import {
+  type DriverOptions,
+  parseDriverOptions,
   pythonVersion,
   type Result,
   rerunPinned,
   runClient,
+  runtimeName,
   startServer,
   stop,
 } from "./lib/children.js";
@@ -151,13 +154,6 @@ const node = (role: string, ...args: (string | number)[]): [string, string[]] =>
   [SELF, "--role", role, ...args.map(String)],
 ];
 
-interface Options {
-  quick: boolean;
-  json: boolean;
-  reps: number;
-  only: string[];
-}
-
 /** One measure: the subject's figures and the baseline's, one per repetition. */
 interface Row {
   measure: string;
@@ -171,7 +167,7 @@ interface Row {
   target: string;
 }
 
-async function measure(options: Options): Promise<Row[]> {
+async function measure(options: DriverOptions): Promise<Row[]> {
   const scale = options.quick ? 10 : 1;
   const want = (name: string): boolean =>
     options.only.length === 0 || options.only.some((o) => name === o);
@@ -229,14 +225,14 @@ async function measure(options: Options): Promise<Row[]> {
   return [...rows.values()];
 }
 
-function report(rows: Row[], options: Options): void {
+function report(rows: Row[], options: DriverOptions): void {
   if (options.json) {
     console.log(JSON.stringify(rows, null, 2));
     return;
   }
   const cpu = cpus()[0]?.model ?? "unknown CPU";
   console.log(
-    `\nsockit vs CPython ${pythonVersion()} and node:net, Node.js ${process.version}, ${cpu}, all on CPU 0, medians of ${options.reps}\n`,
+    `\nsockit vs CPython ${pythonVersion()} and node:net, ${runtimeName()}, ${cpu}, all on CPU 0, medians of ${options.reps}\n`,
   );
   console.log(
     markdownTable(
@@ -268,23 +264,10 @@ function report(rows: Row[], options: Options): void {
   );
 }
 
-function parse(argv: string[]): Options {
-  const value = (flag: string): string | undefined => {
-    const i = argv.indexOf(flag);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  return {
-    quick: argv.includes("--quick"),
-    json: argv.includes("--json"),
-    reps: Number(value("--reps") ?? 5),
-    only: (value("--only") ?? "").split(",").filter((s) => s !== ""),
-  };
-}
-
 const argv = process.argv.slice(2);
 if (argv[0] === "--role") {
   await runRole(argv[1]!, argv.slice(2));
 } else if (!rerunPinned(SELF, argv)) {
-  const options = parse(argv);
+  const options = parseDriverOptions(argv);
   report(await measure(options), options);
 }

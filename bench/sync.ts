@@ -31,10 +31,13 @@ import {
   type Socket,
 } from "../src/sync/index.js";
 import {
+  type DriverOptions,
+  parseDriverOptions,
   pythonVersion,
   type Result,
   rerunPinned,
   runClient,
+  runtimeName,
   startServer,
   stop,
 } from "./lib/children.js";
@@ -162,21 +165,6 @@ const sockit = (role: string, ...args: (string | number)[]): [string, string[]] 
   [SELF, "--role", role, ...args.map(String)],
 ];
 
-/** The runtime running the sockit side: Node.js, Bun or Deno, with its version. */
-function runtimeName(): string {
-  const versions = process.versions as Record<string, string | undefined>;
-  if (versions.bun !== undefined) return `Bun ${versions.bun}`;
-  if (versions.deno !== undefined) return `Deno ${versions.deno}`;
-  return `Node.js ${process.version}`;
-}
-
-interface Options {
-  quick: boolean;
-  json: boolean;
-  reps: number;
-  only: string[];
-}
-
 interface Row {
   measure: string;
   cpython: number[];
@@ -186,7 +174,7 @@ interface Row {
   lower: boolean;
 }
 
-async function measure(options: Options): Promise<Row[]> {
+async function measure(options: DriverOptions): Promise<Row[]> {
   const scale = options.quick ? 10 : 1;
   const rows: Row[] = [];
   const want = (name: string): boolean =>
@@ -268,7 +256,7 @@ async function measure(options: Options): Promise<Row[]> {
   return rows;
 }
 
-function report(rows: Row[], options: Options): void {
+function report(rows: Row[], options: DriverOptions): void {
   if (options.json) {
     console.log(JSON.stringify(rows, null, 2));
     return;
@@ -294,24 +282,11 @@ function report(rows: Row[], options: Options): void {
   );
 }
 
-function parse(argv: string[]): Options {
-  const value = (flag: string): string | undefined => {
-    const i = argv.indexOf(flag);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  return {
-    quick: argv.includes("--quick"),
-    json: argv.includes("--json"),
-    reps: Number(value("--reps") ?? 5),
-    only: (value("--only") ?? "").split(",").filter((s) => s !== ""),
-  };
-}
-
 const argv = process.argv.slice(2);
 if (argv[0] === "--role") {
   runRole(argv[1]!, argv.slice(2));
 } else if (!rerunPinned(SELF, argv)) {
   // (rerunPinned re-runs this driver under taskset, so every peer and helper thread share CPU 0.)
-  const options = parse(argv);
+  const options = parseDriverOptions(argv);
   report(await measure(options), options);
 }

@@ -72,3 +72,32 @@ export function pythonVersion(): string {
     .stdout.trim()
     .replace("Python ", "");
 }
+
+/** The options of a benchmark driver: `[--quick] [--json] [--reps N] [--only a,b]`. */
+export interface DriverOptions {
+  quick: boolean;
+  json: boolean;
+  reps: number;
+  only: string[];
+}
+
+export function parseDriverOptions(argv: readonly string[]): DriverOptions {
+  const value = (flag: string): string | undefined => {
+    const i = argv.indexOf(flag);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  return {
+    quick: argv.includes("--quick"),
+    json: argv.includes("--json"),
+    reps: Number(value("--reps") ?? 5),
+    only: (value("--only") ?? "").split(",").filter((s) => s !== ""),
+  };
+}
+
+/** The runtime running the sockit side: Node.js, Bun or Deno, with its version. */
+export function runtimeName(): string {
+  const versions = process.versions as Record<string, string | undefined>;
+  if (versions.bun !== undefined) return `Bun ${versions.bun}`;
+  if (versions.deno !== undefined) return `Deno ${versions.deno}`;
+  return `Node.js ${process.version}`;
+}
