@@ -8,7 +8,10 @@
  *   (reads then go through one shared buffer, with no allocation per read);
  * - `_handle.fd`, the OS descriptor (`fileno()`);
  * - `_writableState.highWaterMark`, lowered to 0 on sockets Node created (see stream.ts);
- * - `_destroy`, overridden to keep a connection's local name as Node destroys it.
+ * - `_destroy`, overridden to keep a connection's local name as Node destroys it;
+ * - `process.binding("tcp_wrap")`, the TCP handles `net.Socket` is made of, for the connections
+ *   `sockit/sync` makes and hands over at once (a connection without a `net.Socket` around it
+ *   costs half as much to open and close).
  *
  * Node.js and Deno have all of them. Bun's `node:net` calls `onread`'s callback with another
  * `this` and cannot read from a socket made from one of its accepted handles: there, streams read
@@ -120,7 +123,10 @@ interface ProbeHandle {
 
 /** Whether {@link readinessProbe} works on `socket` (Node.js; not Bun or Deno). */
 export function canProbe(socket: net.Socket): boolean {
-  const handle = (socket as unknown as { _handle?: ProbeHandle })._handle;
+  return isProbeHandle((socket as unknown as { _handle?: ProbeHandle })._handle);
+}
+
+function isProbeHandle(handle: ProbeHandle | undefined): handle is Required<ProbeHandle> {
   return (
     ONREAD_HOOKS &&
     typeof handle?.useUserBuffer === "function" &&
@@ -132,19 +138,35 @@ export function canProbe(socket: net.Socket): boolean {
 /** The zero-length buffer probes read into: kept referenced, as native code holds its address. */
 const PROBE_BUFFER = Buffer.alloc(0);
 
+/** A readiness probe: `arm()` asks for one report; `stop()` ends it (no report after it). */
+export interface Probe {
+  arm(): void;
+  stop(): void;
+}
+
 /**
  * Turns a paused socket's handle into a readiness probe: after `arm()`, `ready()` is called once
  * when the descriptor becomes readable (data, end of stream, an error), WITHOUT reading: libuv
  * offers the zero-length buffer, gets no room, and reports that instead of calling read(2). So
  * another reader of the descriptor loses nothing. Undefined where the runtime has no such hook.
  */
-export function readinessProbe(socket: net.Socket, ready: () => void): { arm(): void } | undefined {
-  if (!canProbe(socket)) return undefined;
-  const handle = (socket as unknown as { _handle: Required<ProbeHandle> })._handle;
+export function readinessProbe(socket: net.Socket, ready: () => void): Probe | undefined {
+  const handle = (socket as unknown as { _handle?: ProbeHandle })._handle;
+  if (!isProbeHandle(handle)) return undefined;
+  return handleProbe(handle, () => !socket.destroyed, ready);
+}
+
+/** {@link readinessProbe} on a bare handle, which is usable while `alive()` says so. */
+function handleProbe(
+  handle: Required<ProbeHandle>,
+  alive: () => boolean,
+  ready: () => void,
+): Probe {
   handle.useUserBuffer(PROBE_BUFFER);
+  let stopped = false;
   handle.onread = (): undefined => {
     handle.readStop();
-    ready();
+    if (!stopped) ready();
     return undefined; // anything else would be taken as the next buffer to read into
   };
   // Starts watching on the next turn of the loop, not now. An arm often comes from a message
@@ -155,13 +177,17 @@ export function readinessProbe(socket: net.Socket, ready: () => void): { arm(): 
   let pending = false;
   const start = (): void => {
     pending = false;
-    if (!socket.destroyed) handle.readStart();
+    if (!stopped && alive()) handle.readStart();
   };
   return {
     arm: () => {
-      if (pending) return;
+      if (pending || stopped) return;
       pending = true;
       setImmediate(start);
+    },
+    stop: () => {
+      stopped = true;
+      if (alive()) handle.readStop();
     },
   };
 }
@@ -171,4 +197,74 @@ export function setDescriptorBlocking(socket: net.Socket, blocking: boolean): bo
   const handle = (socket as unknown as { _handle?: ProbeHandle })._handle;
   if (typeof handle?.setBlocking !== "function") return false;
   return handle.setBlocking(blocking) === 0;
+}
+
+/** A TCP handle of `node:net` (the C++ object under a `net.Socket`), as bare connections use it. */
+export interface TcpHandle extends Required<ProbeHandle> {
+  readonly fd: number;
+  connect(request: object, host: string, port: number): number;
+  connect6(request: object, host: string, port: number): number;
+  setBlocking(blocking: boolean): number;
+  reset(callback?: () => void): number;
+  close(callback?: () => void): void;
+}
+
+interface TcpBinding {
+  TCP: new (type: number) => TcpHandle;
+  TCPConnectWrap: new () => { oncomplete?: (status: number) => void };
+  constants: { SOCKET: number };
+}
+
+/**
+ * Opens a TCP connection to a numeric `host` with a bare handle: `done` gets 0, or a negative
+ * errno (libuv's) and then owns closing the handle. Returns the handle at once (closing it gives
+ * up: `done` then hears UV_ECANCELED), or undefined where the runtime has no bare handles (only
+ * Node.js has them: Bun has no `process.binding`, and Deno's handles have no descriptor its `fs`
+ * can use).
+ */
+export function connectBare(
+  host: string,
+  port: number,
+  ipv6: boolean,
+  done: (status: number) => void,
+): TcpHandle | undefined {
+  const binding = tcpBinding();
+  if (binding === undefined) return undefined;
+  const handle = new binding.TCP(binding.constants.SOCKET);
+  const request = new binding.TCPConnectWrap();
+  request.oncomplete = done;
+  const status = ipv6 ? handle.connect6(request, host, port) : handle.connect(request, host, port);
+  if (status !== 0) queueMicrotask(() => done(status));
+  return handle;
+}
+
+/** Whether {@link connectBare} works here. */
+export function canConnectBare(): boolean {
+  return tcpBinding() !== undefined;
+}
+
+/** {@link readinessProbe} on a bare connection (see {@link connectBare}) until it is closed. */
+export function bareProbe(handle: TcpHandle, alive: () => boolean, ready: () => void): Probe {
+  return handleProbe(handle, alive, ready);
+}
+
+let binding: TcpBinding | null | undefined;
+
+function tcpBinding(): TcpBinding | undefined {
+  if (binding === undefined) {
+    binding = null;
+    if (ONREAD_HOOKS && READABLE_DESCRIPTOR) {
+      try {
+        const found = (
+          process as unknown as { binding(name: string): Partial<TcpBinding> }
+        ).binding("tcp_wrap");
+        if (typeof found.TCP === "function" && typeof found.TCPConnectWrap === "function") {
+          binding = found as TcpBinding;
+        }
+      } catch {
+        // No bare handles here: connections are made with net.Socket.
+      }
+    }
+  }
+  return binding ?? undefined;
 }

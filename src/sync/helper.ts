@@ -30,6 +30,7 @@ import {
 } from "../index.js";
 import { setDescriptorBlocking } from "../socket/node-internals.js";
 import { descriptorOf } from "../socket/socket.js";
+import { BareConnection, connectBareConnection } from "./bare.js";
 import {
   closeContext,
   connectionOptions,
@@ -82,8 +83,11 @@ export interface CallResult {
   readonly direct?: Direct | undefined;
 }
 
-/** Every socket and selector the helper holds, by id. */
-const sockets = new Map<number, Socket>();
+/**
+ * Every socket and selector the helper holds, by id. A connection made with a bare handle
+ * (bare.ts) becomes a socket the first time a call needs one (see {@link socketOf}).
+ */
+const sockets = new Map<number, Socket | BareConnection>();
 const selectors = new Map<number, DefaultSelector<Socket, number>>();
 let nextId = 1;
 
@@ -92,7 +96,10 @@ const detached = new Map<number, Uint8Array>();
 
 /** The handed-over sockets: how to ask their probe for one report, and who waits for it. */
 interface Watched {
+  /** Asks the probe for one report. */
   readonly arm: () => void;
+  /** Calls `ready` when the probe reports the socket readable; returns how to stop. */
+  readonly watch: (ready: () => void) => () => void;
   /** The threads waiting for the socket to become readable, with their wait's number. */
   readonly waiters: Map<Link, number>;
   stop: (() => void) | undefined;
@@ -115,9 +122,36 @@ function handOver(id: number, sock: Socket, blocking = false): Direct | undefine
   const stream = descriptorOf(sock).openStream();
   const handed = stream?.handOver();
   if (stream === undefined || handed === undefined) return undefined;
-  watched.set(id, { arm: handed.arm, waiters: new Map(), stop: undefined });
+  const readiness = descriptorOf(sock).readiness;
+  const watch = (ready: () => void): (() => void) =>
+    readiness.observe(() => {
+      if (readiness.readable()) ready();
+    });
+  watched.set(id, { arm: handed.arm, watch, waiters: new Map(), stop: undefined });
   const kernel = blocking && setDescriptorBlocking(stream.socket, true);
   return { fd: handed.fd, leftover: handed.leftover, label: stream.label, blocking: kernel };
+}
+
+/** Registers a bare connection, handed over at once (with `blocking`, in blocking mode). */
+function registerBare(bare: BareConnection, blocking: boolean): SocketInfo {
+  const id = nextId++;
+  sockets.set(id, bare);
+  const watch = (ready: () => void): (() => void) => bare.watch(ready);
+  watched.set(id, { arm: () => bare.arm(), watch, waiters: new Map(), stop: undefined });
+  const kernel = blocking && bare.setBlocking(true);
+  const direct = { fd: bare.fileno(), leftover: EMPTY, label: bare.label, blocking: kernel };
+  return { id, family: bare.family, type: bare.type, direct };
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** Stops watching socket `id` for its thread: whoever waits for it tries again. */
+function unwatch(id: number): void {
+  const entry = watched.get(id);
+  if (entry === undefined) return;
+  entry.stop?.();
+  watched.delete(id);
+  for (const [waiter, waiting] of entry.waiters) waiter.event(waiting);
 }
 
 /**
@@ -128,12 +162,9 @@ function handOver(id: number, sock: Socket, blocking = false): Direct | undefine
  */
 function reclaim(id: number, unread: Uint8Array): Socket {
   const sock = socketOf(id);
-  const entry = watched.get(id);
-  if (entry === undefined) return sock;
-  entry.stop?.();
-  watched.delete(id);
+  if (!watched.has(id)) return sock;
   // Another thread waiting for it to become readable tries again (and finds it gone).
-  for (const [waiter, waiting] of entry.waiters) waiter.event(waiting);
+  unwatch(id);
   const stream = descriptorOf(sock).openStream();
   if (stream !== undefined) {
     setDescriptorBlocking(stream.socket, false);
@@ -142,9 +173,16 @@ function reclaim(id: number, unread: Uint8Array): Socket {
   return sock;
 }
 
+/** The socket `id`; a bare connection becomes one now, still handed over to its thread. */
 function socketOf(id: unknown): Socket {
-  const sock = sockets.get(id as number);
-  if (sock === undefined) throw new Error(`no socket ${String(id)} in the helper`);
+  const held = sockets.get(id as number);
+  if (held === undefined) throw new Error(`no socket ${String(id)} in the helper`);
+  if (!(held instanceof BareConnection)) return held;
+  const sock = held.toSocket();
+  sockets.set(id as number, sock);
+  // The socket's stream probes from now on: a waiting thread tries again, then asks it.
+  unwatch(id as number);
+  handOver(id as number, sock);
   return sock;
 }
 
@@ -192,15 +230,16 @@ const METHODS: Record<string, (link: Link, ...args: never[]) => unknown> = {
 
   /** A socket another thread holds, by its descriptor (`new Socket(family, type, 0, fd)`). */
   adopt: (_link, fd: number): SocketInfo => {
-    for (const [id, sock] of sockets) {
-      if (sock.closed || sock.fileno() !== fd) continue;
-      const stream = descriptorOf(sock).openStream();
-      const leftover = detached.get(id) ?? new Uint8Array(0);
+    for (const [id, held] of sockets) {
+      if (held.closed || held.fileno() !== fd) continue;
+      const leftover = detached.get(id) ?? EMPTY;
       detached.delete(id);
-      const direct = watched.has(id)
-        ? { fd, leftover, label: stream?.label ?? "" }
-        : handOver(id, sock);
-      return { id, family: sock.family, type: sock.type, direct };
+      const label =
+        held instanceof BareConnection
+          ? held.label
+          : (descriptorOf(held).openStream()?.label ?? "");
+      const direct = watched.has(id) ? { fd, leftover, label } : handOver(id, socketOf(id));
+      return { id, family: held.family, type: held.type, direct };
     }
     throw new SocketError("EBADF", { op: "socket" }, `descriptor ${fd} is not a sockit socket`);
   },
@@ -208,26 +247,23 @@ const METHODS: Record<string, (link: Link, ...args: never[]) => unknown> = {
   /** Wakes the thread when a handed-over socket becomes readable (now, if it is). */
   armRead: (link, id: number, seq: number) => {
     const entry = watched.get(id);
-    const sock = sockets.get(id);
-    if (entry === undefined || sock === undefined) {
+    if (entry === undefined || !sockets.has(id)) {
       link.event(seq);
       return;
     }
     entry.waiters.set(link, seq);
-    if (entry.stop === undefined) {
-      const readiness = descriptorOf(sock).readiness;
-      entry.stop = readiness.observe(() => {
-        if (!readiness.readable()) return;
-        entry.stop?.();
-        entry.stop = undefined;
-        for (const [waiter, waiting] of entry.waiters) waiter.event(waiting);
-        entry.waiters.clear();
-      });
-    }
+    entry.stop ??= entry.watch(() => {
+      entry.stop?.();
+      entry.stop = undefined;
+      for (const [waiter, waiting] of entry.waiters) waiter.event(waiting);
+      entry.waiters.clear();
+    });
     entry.arm();
   },
 
   setBlocking: (_link, id: number, blocking: boolean) => {
+    const held = sockets.get(id);
+    if (held instanceof BareConnection) return held.setBlocking(blocking);
     const stream = descriptorOf(socketOf(id)).openStream();
     return stream !== undefined && setDescriptorBlocking(stream.socket, blocking);
   },
@@ -237,19 +273,30 @@ const METHODS: Record<string, (link: Link, ...args: never[]) => unknown> = {
     entry?.stop?.();
     watched.delete(id);
     detached.delete(id);
-    const sock = sockets.get(id);
-    if (reset && sock !== undefined && !sock.closed) sock.setsockopt(SOL_SOCKET, SO_LINGER, 0);
-    sock?.close();
+    const held = sockets.get(id);
     sockets.delete(id);
+    if (held instanceof BareConnection) {
+      held.close(reset);
+      return;
+    }
+    if (reset && held !== undefined && !held.closed) held.setsockopt(SOL_SOCKET, SO_LINGER, 0);
+    held?.close();
   },
 
-  /** With `blocking`, the connection comes in blocking mode (see {@link handOver}). */
+  /**
+   * With `blocking`, the connection comes in blocking mode (see {@link handOver}). A bare
+   * connection where one will do (bare.ts), else the async API's.
+   */
   createConnection: async (
     _link,
     address: [string, number],
     options: WireConnectionOptions,
     blocking = false,
-  ) => register(await createConnection(address, connectionOptions(options)), blocking),
+  ) => {
+    const bare = connectBareConnection(address, options);
+    if (bare !== undefined) return registerBare(await bare, blocking);
+    return register(await createConnection(address, connectionOptions(options)), blocking);
+  },
   createServer: async (_link, address: unknown, options: object | undefined) =>
     register(await createServer(address as [string, number], options)),
   socketpair: async (_link, family: number, type: number) =>
