@@ -247,7 +247,11 @@ async function measure(options: DriverOptions): Promise<Row[]> {
       }
       if (want("connections")) {
         const n = 1000 / scale;
-        const first = row("the first connect + echo + close (sockit: starts the helper)", "µs", true);
+        const first = row(
+          "the first connect + echo + close (sockit: starts the helper)",
+          "µs",
+          true,
+        );
         const conns = row("1,000 × connect + echo 64 B + close after it, each", "µs", true);
         for (const [who, target] of [
           ["cpython", python("connections", echoPort, n)],

@@ -40,8 +40,11 @@ export interface ServerContext {
 /** What a client side gets from the runtime. */
 export interface ClientContext {
   readonly port: number;
-  /** Runs the measured part; adds `ms` (wall) and `clientCpuMs` to the result. */
-  timed(work: () => Promise<void>): Promise<void>;
+  /**
+   * Runs the measured part; adds `ms` (wall) and `clientCpuMs` to the result, or with `metric`
+   * only that metric (wall ms).
+   */
+  timed(work: () => Promise<void>, metric?: string): Promise<void>;
   /** Reports an intermediate state (connections: everything open) with metrics. */
   opened(metrics: Metrics): void;
   /** Resolves when the benchmark script asks the client to close (after `opened`). */
@@ -183,10 +186,14 @@ export function runPeer(impl: PeerImplementation): void {
       const timing: Metrics = {};
       const metrics = await sides.client(params as ParamsOf[BenchName], {
         port: Number(portArg),
-        async timed(work) {
+        async timed(work, metric) {
           const cpu = process.cpuUsage();
           const start = performance.now();
           await work();
+          if (metric !== undefined) {
+            timing[metric] = performance.now() - start;
+            return;
+          }
           timing.ms = performance.now() - start;
           timing.clientCpuMs = cpuMs(cpu);
         },
@@ -245,3 +252,32 @@ export type {
   TlsHandshakesParams,
   TlsPingPongParams,
 };
+
+/**
+ * The connections benchmark's client, the same for every implementation: opens every connection
+ * with `open` (timed), reports them open, closes them with `close` when told to; then, with two
+ * rounds, opens as many again in the same process (timed as `warmMs`) and closes those.
+ */
+export async function connectionRounds<S>(
+  p: ConnectionsParams,
+  ctx: ClientContext,
+  open: () => Promise<S[]>,
+  close: (sock: S) => void,
+): Promise<Metrics> {
+  let socks: S[] = [];
+  await ctx.timed(async () => {
+    socks = await open();
+  });
+  ctx.opened({});
+  await ctx.closeRequested;
+  for (const sock of socks) close(sock);
+  let opened = socks.length;
+  if (p.rounds > 1) {
+    await ctx.timed(async () => {
+      socks = await open();
+    }, "warmMs");
+    for (const sock of socks) close(sock);
+    opened += socks.length;
+  }
+  return { connections: opened };
+}

@@ -62,6 +62,11 @@ export interface ConnectionsParams {
   connections: number;
   messageBytes: number;
   backlog: number;
+  /**
+   * 2: once the first round is closed, the client opens as many connections again in the same
+   * processes (the warm round, timed as `warmMs`); the server serves both rounds.
+   */
+  rounds: number;
 }
 
 /** pipe: the server pipes `totalBytes` in `chunkBytes` chunks into its stream; the client pipes its stream into a sink. */

@@ -22,7 +22,7 @@ import {
   sendBulk,
   serveLines,
 } from "../lib/net-helpers.js";
-import { type PeerImplementation, runPeer } from "../lib/peer.js";
+import { connectionRounds, type PeerImplementation, runPeer } from "../lib/peer.js";
 import { HOST } from "../lib/protocol.js";
 import { LineReader } from "../lib/streams.js";
 
@@ -116,20 +116,17 @@ const awaitFloor: PeerImplementation = {
           if (++echoed === p.connections) ctx.mark("end");
           await conn.untilEnd();
         },
-        p.connections,
+        p.connections * p.rounds,
         p.backlog,
       );
     },
-    async client(p, ctx) {
-      let socks: AwaitSocket[] = [];
-      await ctx.timed(async () => {
-        socks = await openAll(p, () => connect(ctx.port));
-      });
-      ctx.opened({});
-      await ctx.closeRequested;
-      for (const sock of socks) sock.socket.destroy();
-      return { connections: socks.length };
-    },
+    client: (p, ctx) =>
+      connectionRounds(
+        p,
+        ctx,
+        () => openAll(p, () => connect(ctx.port)),
+        (sock: AwaitSocket) => sock.socket.destroy(),
+      ),
   },
 
   lines: {

@@ -16,7 +16,13 @@ import {
   sendBulk,
   serveLines,
 } from "../lib/net-helpers.js";
-import { marker, type PeerImplementation, runPeer, type ServerContext } from "../lib/peer.js";
+import {
+  connectionRounds,
+  marker,
+  type PeerImplementation,
+  runPeer,
+  type ServerContext,
+} from "../lib/peer.js";
 import { rttMetrics } from "../lib/stats.js";
 import { bulkSource, countingSink } from "../lib/streams.js";
 
@@ -155,7 +161,7 @@ const netData: PeerImplementation = {
 
   connections: {
     async server(p, ctx) {
-      const all = countCloses(p.connections);
+      const all = countCloses(p.connections * p.rounds);
       let count = (_bytes: number): void => {};
       const server = net.createServer({ noDelay: true }, (conn) => {
         conn.on("data", (chunk: Buffer) => {
@@ -169,11 +175,10 @@ const netData: PeerImplementation = {
       await all.done;
       server.close();
     },
-    async client(p, ctx) {
+    client(p, ctx) {
       const message = Buffer.alloc(p.messageBytes, 0x64);
-      let socks: net.Socket[] = [];
-      await ctx.timed(async () => {
-        socks = await Promise.all(
+      const open = (): Promise<net.Socket[]> =>
+        Promise.all(
           Array.from(
             { length: p.connections },
             () =>
@@ -189,11 +194,7 @@ const netData: PeerImplementation = {
               }),
           ),
         );
-      });
-      ctx.opened({});
-      await ctx.closeRequested;
-      for (const sock of socks) sock.destroy();
-      return { connections: socks.length };
+      return connectionRounds(p, ctx, open, (sock) => sock.destroy());
     },
   },
 

@@ -16,7 +16,13 @@ import {
   onreadServer,
   sendBulk,
 } from "../lib/net-helpers.js";
-import { marker, type PeerImplementation, runPeer, type ServerContext } from "../lib/peer.js";
+import {
+  connectionRounds,
+  marker,
+  type PeerImplementation,
+  runPeer,
+  type ServerContext,
+} from "../lib/peer.js";
 import { rttMetrics } from "../lib/stats.js";
 
 const GO = Buffer.from([1]);
@@ -194,15 +200,14 @@ const netOnread: PeerImplementation = {
       echoServer(
         ctx,
         { startAt: 0, endAt: p.connections * p.messageBytes },
-        p.connections,
+        p.connections * p.rounds,
         p.backlog,
       ),
-    async client(p, ctx) {
+    client(p, ctx) {
       const message = Buffer.alloc(p.messageBytes, 0x64);
       const shared = Buffer.alloc(64 * 1024);
-      let socks: net.Socket[] = [];
-      await ctx.timed(async () => {
-        socks = await Promise.all(
+      const open = (): Promise<net.Socket[]> =>
+        Promise.all(
           Array.from(
             { length: p.connections },
             () =>
@@ -226,11 +231,7 @@ const netOnread: PeerImplementation = {
               }),
           ),
         );
-      });
-      ctx.opened({});
-      await ctx.closeRequested;
-      for (const sock of socks) sock.destroy();
-      return { connections: socks.length };
+      return connectionRounds(p, ctx, open, (sock) => sock.destroy());
     },
   },
 };

@@ -7,7 +7,7 @@ import * as net from "node:net";
 import { PromiseSocket } from "promise-socket";
 import { encodeFrame, HEADER_BYTES } from "../lib/frame.js";
 import { countCloses, firstConnection, listenNet } from "../lib/net-helpers.js";
-import { type PeerImplementation, runPeer } from "../lib/peer.js";
+import { connectionRounds, type PeerImplementation, runPeer } from "../lib/peer.js";
 import { HOST } from "../lib/protocol.js";
 import { rttMetrics } from "../lib/stats.js";
 
@@ -142,7 +142,7 @@ const promiseSocket: PeerImplementation = {
 
   connections: {
     async server(p, ctx) {
-      const all = countCloses(p.connections);
+      const all = countCloses(p.connections * p.rounds);
       let echoed = 0;
       const handle = async (conn: Wrapped): Promise<void> => {
         await conn.write(await readExactly(conn, p.messageBytes));
@@ -160,11 +160,10 @@ const promiseSocket: PeerImplementation = {
       await all.done;
       server.close();
     },
-    async client(p, ctx) {
+    client(p, ctx) {
       const message = Buffer.alloc(p.messageBytes, 0x64);
-      let socks: Wrapped[] = [];
-      await ctx.timed(async () => {
-        socks = await Promise.all(
+      const open = (): Promise<Wrapped[]> =>
+        Promise.all(
           Array.from({ length: p.connections }, async () => {
             const sock = await connect(ctx.port);
             await sock.write(message);
@@ -172,11 +171,7 @@ const promiseSocket: PeerImplementation = {
             return sock;
           }),
         );
-      });
-      ctx.opened({});
-      await ctx.closeRequested;
-      for (const sock of socks) sock.destroy();
-      return { connections: socks.length };
+      return connectionRounds(p, ctx, open, (sock) => sock.destroy());
     },
   },
 };

@@ -22,7 +22,7 @@ import {
   receiveBulk,
 } from "../lib/await-programs.js";
 import { serveLines } from "../lib/net-helpers.js";
-import { type PeerImplementation, runPeer } from "../lib/peer.js";
+import { connectionRounds, type PeerImplementation, runPeer } from "../lib/peer.js";
 import { HOST } from "../lib/protocol.js";
 import { bulkSource, countingSink } from "../lib/streams.js";
 
@@ -133,7 +133,7 @@ const sockit: PeerImplementation = {
       ctx.ready(portOf(server));
       const handlers: Promise<void>[] = [];
       let echoed = 0;
-      for (let i = 0; i < p.connections; i++) {
+      for (let i = 0; i < p.connections * p.rounds; i++) {
         const [conn] = await server.accept();
         handlers.push(
           (async () => {
@@ -147,16 +147,13 @@ const sockit: PeerImplementation = {
       server.close();
       await Promise.all(handlers);
     },
-    async client(p, ctx) {
-      let socks: Socket[] = [];
-      await ctx.timed(async () => {
-        socks = await openAll(p, () => connect(ctx.port));
-      });
-      ctx.opened({});
-      await ctx.closeRequested;
-      for (const sock of socks) sock.close();
-      return { connections: socks.length };
-    },
+    client: (p, ctx) =>
+      connectionRounds(
+        p,
+        ctx,
+        () => openAll(p, () => connect(ctx.port)),
+        (sock: Socket) => sock.close(),
+      ),
   },
 
   pipe: {
