@@ -329,7 +329,8 @@ export class SyncDescriptor extends PollDesc implements SocketCore, BlockingTarg
 
   fileno(): number {
     if (this.closed || this.#id === undefined) return -1;
-    return this.immediate("fileno", []) as number;
+    // A handed-over stream's descriptor is known here: no need to ask.
+    return this.#direct?.fd ?? (this.immediate("fileno", []) as number);
   }
 
   setsockopt(level: unknown, option: unknown, value: unknown): void {
