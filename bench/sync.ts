@@ -1,6 +1,6 @@
 /**
  * sockit/sync against CPython's blocking sockets: `node build/bench/sync.js [--quick] [--json]
- * [--reps N] [--only pingpong,bulk,select,connections]`.
+ * [--reps N] [--only pingpong,bulk,select,udp,connections]`.
  *
  * Each measure runs the same role in CPython (bench/fixtures/sync_peers.py) and in sockit/sync
  * (this file, `--role`), against the same peer, in fresh processes, with repetitions
@@ -12,7 +12,9 @@
  * 2. bulk: 1 GiB from a CPython sender, received with recvInto into one 64 KiB buffer.
  * 3. select: an echo server that is one DefaultSelector loop (sockit/sync, or CPython's
  *    selectors), driven by a CPython client over 100 connections: time per round trip.
- * 4. connections: 1,000 × createConnection + 64 B echo + close against the echo server, after
+ * 4. UDP ping-pong: 20,000 round trips of 64 B datagrams (`sendTo` + `recvFrom`) to a CPython
+ *    UDP echo server: median and p99.
+ * 5. connections: 1,000 × createConnection + 64 B echo + close against the echo server, after
  *    a first one timed on its own (in sockit/sync, it starts the helper thread).
  *
  * Progress goes to stderr, the Markdown table (or JSON) to stdout. Benchmarks report; they
@@ -24,12 +26,15 @@ import { once } from "node:events";
 import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 import {
+  AF_INET,
   BlockingIOError,
   createConnection,
   createServer,
   DefaultSelector,
   EVENT_READ,
+  SOCK_DGRAM,
   type Socket,
+  socket,
 } from "../src/sync/index.js";
 import {
   type DriverOptions,
@@ -145,6 +150,25 @@ function connections(port: number, n: number): Result {
   return { first_us: first * 1000, us_per_connection: ((performance.now() - start) / n) * 1000 };
 }
 
+function udpPingpong(port: number, n: number): Result {
+  const sock = socket(AF_INET, SOCK_DGRAM);
+  const to: [string, number] = ["127.0.0.1", port];
+  const times = new Float64Array(n);
+  for (let i = 0; i < n / 10; i++) {
+    sock.sendTo(MESSAGE, to);
+    sock.recvFrom(2048);
+  }
+  for (let i = 0; i < n; i++) {
+    const start = performance.now();
+    sock.sendTo(MESSAGE, to);
+    sock.recvFrom(2048);
+    times[i] = performance.now() - start;
+  }
+  sock.close();
+  times.sort();
+  return { median_us: times[n >> 1]! * 1000, p99_us: times[Math.floor(n * 0.99)]! * 1000 };
+}
+
 function runRole(role: string, args: string[]): void {
   const number = (i: number): number => Number(args[i]);
   let result: Result;
@@ -152,6 +176,7 @@ function runRole(role: string, args: string[]): void {
   else if (role === "bulk-receiver") result = bulkReceiver(number(0));
   else if (role === "select-server") selectServer();
   else if (role === "connections") result = connections(number(0), number(1));
+  else if (role === "udp-pingpong") result = udpPingpong(number(0), number(1));
   else throw new Error(`unknown role ${role}`);
   console.log(JSON.stringify(result));
 }
@@ -243,6 +268,24 @@ async function measure(options: DriverOptions): Promise<Row[]> {
           } finally {
             await stop(server);
           }
+        }
+      }
+      if (want("udp")) {
+        const n = 20_000 / scale;
+        const medianRow = row("UDP ping-pong 64 B, sendTo + recvFrom, median", "µs", true);
+        const p99 = row("UDP ping-pong 64 B, sendTo + recvFrom, p99", "µs", true);
+        const [udpEcho, udpPort] = await startServer(...python("udp-echo-server"));
+        try {
+          for (const [who, target] of [
+            ["cpython", python("udp-pingpong", udpPort, n)],
+            ["sockit", sockit("udp-pingpong", udpPort, n)],
+          ] as const) {
+            const result = await runClient(...target);
+            medianRow[who].push(result.median_us!);
+            p99[who].push(result.p99_us!);
+          }
+        } finally {
+          await stop(udpEcho);
         }
       }
       if (want("connections")) {
