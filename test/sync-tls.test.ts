@@ -141,7 +141,8 @@ describe("the handshake of sockit/sync follows the socket's mode", () => {
     "non-blocking: BlockingIOError until done; the socket is writable once it is",
     T,
     async () => {
-      const { peer, port } = await pythonServer(serverOptions());
+      // The server answers after 0.3 s: the handshake cannot be done before the checks below.
+      const { peer, port } = await pythonServer({ ...serverOptions(), handshake_delay: 0.3 });
       const plain = createConnection(["127.0.0.1", port], { timeout: 10 });
       plain.setBlocking(false);
       assert.throws(
