@@ -13,7 +13,8 @@
  * 3. select: an echo server that is one DefaultSelector loop (sockit/sync, or CPython's
  *    selectors), driven by a CPython client over 100 connections: time per round trip.
  * 4. UDP ping-pong: 20,000 round trips of 64 B datagrams (`sendTo` + `recvFrom`) to a CPython
- *    UDP echo server: median and p99.
+ *    UDP echo server: median and p99; and the same with the least blocking datagram API Node.js
+ *    allows (bench/lib/blocking-dgram.ts), the floor of any such API.
  * 5. connections: 1,000 × createConnection + 64 B echo + close against the echo server, after
  *    a first one timed on its own (in sockit/sync, it starts the helper thread).
  *
@@ -36,6 +37,7 @@ import {
   type Socket,
   socket,
 } from "../src/sync/index.js";
+import { BlockingDgram } from "./lib/blocking-dgram.js";
 import {
   type DriverOptions,
   parseDriverOptions,
@@ -150,8 +152,15 @@ function connections(port: number, n: number): Result {
   return { first_us: first * 1000, us_per_connection: ((performance.now() - start) / n) * 1000 };
 }
 
-function udpPingpong(port: number, n: number): Result {
-  const sock = socket(AF_INET, SOCK_DGRAM);
+/** The calls of a datagram ping-pong: sockit/sync's socket or the blocking floor. */
+interface DatagramCalls {
+  sendTo(data: Uint8Array, address: [string, number]): number;
+  recvFrom(n: number): [Buffer, unknown];
+  close(): void;
+}
+
+function udpPingpong(port: number, n: number, floor = false): Result {
+  const sock: DatagramCalls = floor ? new BlockingDgram() : socket(AF_INET, SOCK_DGRAM);
   const to: [string, number] = ["127.0.0.1", port];
   const times = new Float64Array(n);
   for (let i = 0; i < n / 10; i++) {
@@ -177,6 +186,7 @@ function runRole(role: string, args: string[]): void {
   else if (role === "select-server") selectServer();
   else if (role === "connections") result = connections(number(0), number(1));
   else if (role === "udp-pingpong") result = udpPingpong(number(0), number(1));
+  else if (role === "udp-floor-pingpong") result = udpPingpong(number(0), number(1), true);
   else throw new Error(`unknown role ${role}`);
   console.log(JSON.stringify(result));
 }
@@ -274,16 +284,22 @@ async function measure(options: DriverOptions): Promise<Row[]> {
         const n = 20_000 / scale;
         const medianRow = row("UDP ping-pong 64 B, sendTo + recvFrom, median", "µs", true);
         const p99 = row("UDP ping-pong 64 B, sendTo + recvFrom, p99", "µs", true);
+        const floorRow = row(
+          "UDP ping-pong, the blocking floor in sockit's column, median",
+          "µs",
+          true,
+        );
         const [udpEcho, udpPort] = await startServer(...python("udp-echo-server"));
         try {
-          for (const [who, target] of [
-            ["cpython", python("udp-pingpong", udpPort, n)],
-            ["sockit", sockit("udp-pingpong", udpPort, n)],
-          ] as const) {
-            const result = await runClient(...target);
-            medianRow[who].push(result.median_us!);
-            p99[who].push(result.p99_us!);
-          }
+          const cpython = await runClient(...python("udp-pingpong", udpPort, n));
+          const ours = await runClient(...sockit("udp-pingpong", udpPort, n));
+          const floor = await runClient(...sockit("udp-floor-pingpong", udpPort, n));
+          medianRow.cpython.push(cpython.median_us!);
+          p99.cpython.push(cpython.p99_us!);
+          floorRow.cpython.push(cpython.median_us!);
+          medianRow.sockit.push(ours.median_us!);
+          p99.sockit.push(ours.p99_us!);
+          floorRow.sockit.push(floor.median_us!);
         } finally {
           await stop(udpEcho);
         }
