@@ -9,6 +9,8 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
 import {
   AF_INET,
   AF_INET6,
@@ -25,7 +27,9 @@ import {
   TCP_NODELAY,
   TimeoutError,
 } from "../src/sync/index.js";
-import { checkLeaks, python, pythonFixture } from "./helpers.js";
+import { checkLeaks, ON_BUN, ON_DENO, python, pythonFixture } from "./helpers.js";
+
+const SYNC_MODULE = fileURLToPath(new URL("../src/sync/index.js", import.meta.url));
 
 checkLeaks();
 
@@ -186,4 +190,82 @@ async function hold(role: string): Promise<{ port: number } & AsyncDisposable> {
       await peer.done();
     },
   };
+}
+
+test("a blocking connection passed to a worker by descriptor honours the worker's timeout", {
+  skip: ON_BUN
+    ? "threads cannot share sockets on Bun"
+    : ON_DENO
+      ? "Deno exposes no descriptors, so a socket cannot be passed to another thread by fileno"
+      : false,
+}, async () => {
+  // On the main thread, blocking calls leave a descriptor in blocking mode: the worker that
+  // adopts it must not wait in the kernel past its timeout. Both kinds of connection: one made
+  // (blocking from the start, a bare connection in the helper) and one accepted (a socket of the
+  // async API there, made blocking by a recv that waited).
+  const server = createServer(["127.0.0.1", 0]);
+  const port = (server.getsockname() as [string, number])[1];
+  const client = createConnection(["127.0.0.1", port]);
+  const [conn] = server.accept();
+  const made = await timedRecvInWorker(client.detach(), () => conn.sendAll("unblock"));
+  conn.close();
+
+  // A CPython peer sends "x" after 0.3 s, then waits (sending "unblock" after 6 s of silence).
+  const peer = python(`import socket
+s = socket.create_connection(("127.0.0.1", ${port}))
+import time; time.sleep(0.3)
+s.sendall(b"x")
+s.settimeout(6)
+try:
+    s.recv(100)
+except TimeoutError:
+    s.sendall(b"unblock")
+    s.recv(100)
+s.close()`);
+  const [accepted] = server.accept();
+  assert.equal(accepted.recv(1).toString(), "x"); // waits in the kernel for 0.3 s
+  const taken = await timedRecvInWorker(accepted.detach(), () => {});
+  server.close();
+  await peer.done();
+  for (const [kind, outcome] of [
+    ["made", made],
+    ["accepted", taken],
+  ]) {
+    const [what, ms] = outcome!.split(" ");
+    assert.equal(what, "timeout", `${kind}: ${outcome}`);
+    assert.ok(Number(ms) >= 200, `${kind}: ${outcome}`);
+  }
+});
+
+/**
+ * Adopts descriptor `fd` in a worker and calls `recv` there with a 0.2 s timeout: "timeout MS",
+ * or what happened instead. A worker blocked in read(2) cannot be terminated: if it still waits
+ * after 5 s, `unblock` should make its peer send it data (the answer is then "returned").
+ */
+function timedRecvInWorker(fd: number, unblock: () => void): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const worker = new Worker(
+      `const { parentPort, workerData } = require("node:worker_threads");
+import(workerData.module).then(({ Socket, AF_INET, SOCK_STREAM, TimeoutError }) => {
+  const sock = new Socket(AF_INET, SOCK_STREAM, 0, workerData.fd);
+  sock.setTimeout(0.2);
+  const start = performance.now();
+  try {
+    sock.recv(10);
+    parentPort.postMessage("returned");
+  } catch (error) {
+    const what = error instanceof TimeoutError ? "timeout" : String(error);
+    parentPort.postMessage(what + " " + Math.round(performance.now() - start));
+  }
+  sock.close();
+});`,
+      { eval: true, workerData: { module: SYNC_MODULE, fd } },
+    );
+    const timer = setTimeout(unblock, 5000);
+    worker.once("message", (message: string) => {
+      clearTimeout(timer);
+      resolve(message);
+    });
+    worker.once("error", reject);
+  });
 }

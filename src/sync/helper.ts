@@ -228,18 +228,29 @@ const METHODS: Record<string, (link: Link, ...args: never[]) => unknown> = {
     return register(tls);
   },
 
-  /** A socket another thread holds, by its descriptor (`new Socket(family, type, 0, fd)`). */
+  /**
+   * A socket another thread holds, by its descriptor (`new Socket(family, type, 0, fd)`). The
+   * descriptor comes back in non-blocking mode, as the adopting thread expects it: the thread
+   * that detached it may have left it blocking, and a worker must never wait in the kernel.
+   */
   adopt: (_link, fd: number): SocketInfo => {
     for (const [id, held] of sockets) {
       if (held.closed || held.fileno() !== fd) continue;
       const leftover = detached.get(id) ?? EMPTY;
       detached.delete(id);
-      const label =
-        held instanceof BareConnection
-          ? held.label
-          : (descriptorOf(held).openStream()?.label ?? "");
-      const direct = watched.has(id) ? { fd, leftover, label } : handOver(id, socketOf(id));
-      return { id, family: held.family, type: held.type, direct };
+      if (!watched.has(id)) {
+        return { id, family: held.family, type: held.type, direct: handOver(id, socketOf(id)) };
+      }
+      let label: string;
+      if (held instanceof BareConnection) {
+        held.setBlocking(false);
+        label = held.label;
+      } else {
+        const stream = descriptorOf(held).openStream();
+        if (stream !== undefined) setDescriptorBlocking(stream.socket, false);
+        label = stream?.label ?? "";
+      }
+      return { id, family: held.family, type: held.type, direct: { fd, leftover, label } };
     }
     throw new SocketError("EBADF", { op: "socket" }, `descriptor ${fd} is not a sockit socket`);
   },
