@@ -31,6 +31,7 @@ import {
 import { setDescriptorBlocking } from "../socket/node-internals.js";
 import { descriptorOf } from "../socket/socket.js";
 import { BareConnection, connectBareConnection } from "./bare.js";
+import { broadcastLine, Link, type Methods, portLine } from "./helper-link.js";
 import {
   closeContext,
   connectionOptions,
@@ -41,19 +42,7 @@ import {
   type WireConnectionOptions,
   wrapWith,
 } from "./helper-tls.js";
-import {
-  HEARTBEAT,
-  HEARTBEAT_MS,
-  HELLO_CHANNEL,
-  type Hello,
-  type Reply,
-  type Request,
-  replyChannel,
-  requestChannel,
-  STARTED,
-  toWire,
-  WAKE,
-} from "./protocol.js";
+import { HEARTBEAT, HEARTBEAT_MS, HELLO_CHANNEL, type Hello, STARTED } from "./protocol.js";
 
 /** A connected stream the thread now reads and writes itself. */
 export interface Direct {
@@ -193,7 +182,7 @@ function selectorOf(id: unknown): DefaultSelector<Socket, number> {
 }
 
 /** The calls a thread can make, each with the thread's link and the arguments it sent. */
-const METHODS: Record<string, (link: Link, ...args: never[]) => unknown> = {
+const METHODS: Methods = {
   open: (_link, family: number, type: number) => register(socket(family, type)),
 
   /** A call of the async API on a socket; then the hand-over, once the socket is connected. */
@@ -350,73 +339,6 @@ const METHODS: Record<string, (link: Link, ...args: never[]) => unknown> = {
   },
 };
 
-/** Where a thread's requests come from and its replies go. */
-interface ThreadLine {
-  onRequest(handler: (request: Request) => void): void;
-  reply(reply: Reply): void;
-}
-
-/** The line of the thread that started the helper: the MessagePort it gave. */
-function portLine(port: MessagePort): ThreadLine {
-  return {
-    onRequest: (handler) => port.on("message", handler),
-    reply: (reply) => port.postMessage(reply),
-  };
-}
-
-/** The line of any other thread: two BroadcastChannels named after it. */
-function broadcastLine(threadId: number): ThreadLine {
-  const requests = new BroadcastChannel(requestChannel(threadId));
-  const replies = new BroadcastChannel(replyChannel(threadId));
-  return {
-    onRequest: (handler) => {
-      requests.onmessage = (event) => handler((event as { data: Request }).data);
-    },
-    reply: (reply) => replies.postMessage(reply),
-  };
-}
-
-/** One thread the helper serves. */
-class Link {
-  readonly #control: Int32Array;
-  readonly #line: ThreadLine;
-
-  constructor(control: SharedArrayBuffer, line: ThreadLine) {
-    this.#control = new Int32Array(control);
-    this.#line = line;
-    line.onRequest((request) => void this.#handle(request));
-    this.#send({ seq: 0, ok: true, value: "welcome" });
-  }
-
-  /** Tells the thread that its wait numbered `seq` may be over. */
-  event(seq: number): void {
-    this.#send({ seq: -seq, ok: true, value: null });
-  }
-
-  async #handle(request: Request): Promise<void> {
-    let reply: Reply;
-    try {
-      const method = METHODS[request.method];
-      if (method === undefined) throw new Error(`unknown helper method ${request.method}`);
-      const value = await (method as (link: Link, ...args: unknown[]) => unknown)(
-        this,
-        ...request.args,
-      );
-      reply = { seq: request.seq, ok: true, value };
-    } catch (error) {
-      reply = { seq: request.seq, ok: false, error: toWire(error) };
-    }
-    if (request.seq !== 0) this.#send(reply);
-  }
-
-  /** Posts, then wakes the thread (it may be asleep in Atomics.wait and read it at once). */
-  #send(reply: Reply): void {
-    this.#line.reply(reply);
-    Atomics.add(this.#control, WAKE, 1);
-    Atomics.notify(this.#control, WAKE);
-  }
-}
-
 const started = workerData as {
   block: SharedArrayBuffer;
   port: MessagePort;
@@ -427,9 +349,9 @@ const helperBlock = new Int32Array(started.block);
 const hello = new BroadcastChannel(HELLO_CHANNEL);
 hello.onmessage = (event) => {
   const { threadId, control } = (event as { data: Hello }).data;
-  new Link(control, broadcastLine(threadId));
+  new Link(control, broadcastLine(threadId), METHODS);
 };
-new Link(started.control, portLine(started.port));
+new Link(started.control, portLine(started.port), METHODS);
 
 setInterval(() => Atomics.add(helperBlock, HEARTBEAT, 1), HEARTBEAT_MS);
 Atomics.store(helperBlock, STARTED, 1);
