@@ -32,6 +32,7 @@ import {
   pythonVersion,
   type Result,
   rerunPinned,
+  roleCommands,
   runClient,
   runtimeName,
   startServer,
@@ -145,14 +146,7 @@ const progress = (message: string): void => {
   process.stderr.write(`[misses] ${message}\n`);
 };
 
-const python = (role: string, ...args: (string | number)[]): [string, string[]] => [
-  "python3",
-  [PEERS, role, ...args.map(String)],
-];
-const node = (role: string, ...args: (string | number)[]): [string, string[]] => [
-  process.execPath,
-  [SELF, "--role", role, ...args.map(String)],
-];
+const { python, own: node } = roleCommands(PEERS, SELF);
 
 /** One measure: the subject's figures and the baseline's, one per repetition. */
 interface Row {

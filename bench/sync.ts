@@ -44,6 +44,7 @@ import {
   pythonVersion,
   type Result,
   rerunPinned,
+  roleCommands,
   runClient,
   runtimeName,
   startServer,
@@ -197,14 +198,7 @@ const progress = (message: string): void => {
   process.stderr.write(`[sync] ${message}\n`);
 };
 
-const python = (role: string, ...args: (string | number)[]): [string, string[]] => [
-  "python3",
-  [PEERS, role, ...args.map(String)],
-];
-const sockit = (role: string, ...args: (string | number)[]): [string, string[]] => [
-  process.execPath,
-  [SELF, "--role", role, ...args.map(String)],
-];
+const { python, own: sockit } = roleCommands(PEERS, SELF);
 
 interface Row {
   measure: string;

@@ -10,6 +10,26 @@ import { once } from "node:events";
 /** What a role printed last: one JSON object of numbers. */
 export type Result = Record<string, number>;
 
+/** A command line: the program and its arguments. */
+export type Command = [string, string[]];
+
+/**
+ * The command lines of a driver's roles: `python(role, …)` runs `peers` (a CPython script) and
+ * `own(role, …)` runs the driver itself (`script --role role …`) on this runtime.
+ */
+export function roleCommands(
+  peers: string,
+  script: string,
+): {
+  python: (role: string, ...args: (string | number)[]) => Command;
+  own: (role: string, ...args: (string | number)[]) => Command;
+} {
+  return {
+    python: (role, ...args) => ["python3", [peers, role, ...args.map(String)]],
+    own: (role, ...args) => [process.execPath, [script, "--role", role, ...args.map(String)]],
+  };
+}
+
 /** Starts a server role and resolves to its port (the first line it prints). */
 export async function startServer(
   command: string,
