@@ -1,12 +1,15 @@
 /**
  * Non-blocking misses and accept rate, against CPython: `node build/bench/misses.js [--quick]
- * [--json] [--reps N] [--only recv,recvInto,send,accept,connect,accept-rate]`.
+ * [--json] [--reps N] [--only recv,recvInto,send,accept,connect,floor,accept-rate]`.
  *
  * 1. misses: N non-blocking calls that are not ready, each caught as `BlockingIOError`, in sockit
  *    (`await sock.recv(1024)`…, this file's `--role miss`) and in CPython
  *    (bench/fixtures/miss_peers.py): `recv` and `recvInto` with nothing to read, `send` with the
  *    send buffer full, `accept` with nothing pending, and `connect` (a new socket, the
  *    `EINPROGRESS` miss, `close`) to a listener that never accepts. Time per miss.
+ *    Beside them, the floor of the API shape: an awaited call that rejects with a fresh,
+ *    stackless error carrying a miss's fields and nothing else (no socket, no system call), which
+ *    is the least any awaited `recv` that raises can cost.
  * 2. accept rate: a CPython client makes 20,000 sequential connections (connect, read to EOF,
  *    close) to a server that accepts each and closes it: a sockit server (a loop of blocking
  *    `accept` and `close`) against a `node:net` one (`'connection'` → `destroy`).
@@ -56,6 +59,62 @@ const PYTHON_KIND: Record<Kind, string> = {
 
 // --- the sockit roles (run in a child process: `--role NAME ARGS…`) ----------------------------
 
+/** The floor's error: an `Error` subclass with a miss's fields, made without stack frames. */
+class FloorMiss extends Error {
+  readonly code = "EAGAIN";
+  readonly errno = 11;
+  readonly op = "recv";
+  readonly address = "127.0.0.1:9";
+}
+
+/**
+ * The floor's call: a promise that rejects with a fresh {@link FloorMiss} once the caller's
+ * `await` is attached (the cheapest way to reject: no unhandled-rejection bookkeeping).
+ */
+function floorCall(): Promise<never> {
+  return new Promise((_resolve, reject) => {
+    queueMicrotask(() => {
+      const limit = Error.stackTraceLimit;
+      (Error as { stackTraceLimit: unknown }).stackTraceLimit = undefined;
+      try {
+        reject(new FloorMiss("Resource temporarily unavailable"));
+      } finally {
+        Error.stackTraceLimit = limit;
+      }
+    });
+  });
+}
+
+async function floor(n: number): Promise<Result> {
+  const start = performance.now();
+  const cpu = process.cpuUsage();
+  const misses = await countMisses(n, FloorMiss, floorCall);
+  const us = ((performance.now() - start) / n) * 1000;
+  const used = process.cpuUsage(cpu);
+  return { us_per_miss: us, cpu_us_per_miss: (used.user + used.system) / n, misses };
+}
+
+/**
+ * Makes `n` calls, awaiting each as a program would (`try { await call() } catch …`, as CPython's
+ * loop is `try: … except BlockingIOError`), and counts those that fail with `ErrorClass`.
+ */
+async function countMisses(
+  n: number,
+  ErrorClass: new (...args: never[]) => Error,
+  call: () => Promise<unknown>,
+): Promise<number> {
+  let misses = 0;
+  for (let i = 0; i < n; i++) {
+    try {
+      await call();
+    } catch (error) {
+      if (!(error instanceof ErrorClass)) throw error;
+      misses++;
+    }
+  }
+  return misses;
+}
+
 async function caught(call: Promise<unknown>): Promise<number> {
   try {
     await call;
@@ -87,13 +146,13 @@ async function miss(kind: Kind, n: number): Promise<Result> {
   let start = performance.now();
   let cpu = process.cpuUsage();
   if (kind === "recv") {
-    for (let i = 0; i < n; i++) misses += await caught(client.recv(1024));
+    misses = await countMisses(n, BlockingIOError, () => client.recv(1024));
   } else if (kind === "recvInto") {
-    for (let i = 0; i < n; i++) misses += await caught(client.recvInto(buffer));
+    misses = await countMisses(n, BlockingIOError, () => client.recvInto(buffer));
   } else if (kind === "send") {
-    for (let i = 0; i < n; i++) misses += await caught(client.send(chunk));
+    misses = await countMisses(n, BlockingIOError, () => client.send(chunk));
   } else if (kind === "accept") {
-    for (let i = 0; i < n; i++) misses += await caught(server.accept());
+    misses = await countMisses(n, BlockingIOError, () => server.accept());
   } else {
     // A listener that never accepts and has a backlog of 1: every connect stays in progress.
     const target = await createServer(["127.0.0.1", 0], { backlog: 1 });
@@ -103,7 +162,12 @@ async function miss(kind: Kind, n: number): Promise<Result> {
     for (let i = 0; i < n; i++) {
       const sock = socket();
       sock.setBlocking(false);
-      misses += await caught(sock.connect(address));
+      try {
+        await sock.connect(address);
+      } catch (error) {
+        if (!(error instanceof BlockingIOError)) throw error;
+        misses++;
+      }
       sock.close();
     }
     target.close();
@@ -134,6 +198,8 @@ function netAcceptServer(): void {
 async function runRole(role: string, args: string[]): Promise<void> {
   if (role === "miss") {
     console.log(JSON.stringify(await miss(args[0] as Kind, Number(args[1]))));
+  } else if (role === "floor") {
+    console.log(JSON.stringify(await floor(Number(args[1]))));
   } else if (role === "accept-server") {
     if (args[0] === "sockit") await sockitAcceptServer();
     else netAcceptServer();
@@ -192,6 +258,22 @@ async function measure(options: DriverOptions): Promise<Row[]> {
       const py = await runClient(...python("miss", PYTHON_KIND[kind], n));
       const own = await runClient(...node("miss", kind, n));
       if (own.misses !== n) progress(`sockit ${kind}: ${own.misses} misses of ${n}`);
+      r.baseline.push(py.us_per_miss!);
+      r.subject.push(own.us_per_miss!);
+      r.baselineCpu.push(py.cpu_us_per_miss!);
+      r.subjectCpu.push(own.cpu_us_per_miss!);
+    }
+    if (want("floor")) {
+      const n = 200_000 / scale;
+      const r = row(
+        `await floor: a call rejecting with a fresh stackless error (${n.toLocaleString("en-US")}), vs CPython's recv miss`,
+        "CPython",
+        "µs",
+        "(the API shape's own cost)",
+      );
+      const py = await runClient(...python("miss", "recv", n));
+      const own = await runClient(...node("floor", "recv", n));
+      if (own.misses !== n) progress(`floor: ${own.misses} misses of ${n}`);
       r.baseline.push(py.us_per_miss!);
       r.subject.push(own.us_per_miss!);
       r.baselineCpu.push(py.cpu_us_per_miss!);
