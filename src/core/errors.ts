@@ -156,6 +156,22 @@ function sentenceOf(code: string, reason: string | undefined): string {
   return text;
 }
 
+/** The class {@link nameOf} saw last, and its name. */
+let namedClass: { readonly name: string } | undefined;
+let className = "";
+
+/**
+ * A class's name, remembered for the class seen last: reading a class's `name` is a call into
+ * V8's runtime, and a selector loop makes one `BlockingIOError` after another.
+ */
+function nameOf(Class: { readonly name: string }): string {
+  if (Class !== namedClass) {
+    namedClass = Class;
+    className = Class.name;
+  }
+  return className;
+}
+
 /** Python's `OSError`: the base class of every socket error. */
 export class SocketError extends Error {
   /** The errno name, e.g. `"ECONNRESET"`. */
@@ -188,7 +204,7 @@ export class SocketError extends Error {
       where === "" ? first : `${first} (${where})`,
       options.cause === undefined ? undefined : { cause: options.cause },
     );
-    this.name = new.target.name;
+    this.name = nameOf(new.target);
     this.code = code;
     this.errno = errno;
     this.op = op;
@@ -210,18 +226,21 @@ export class BlockingIOError extends SocketError {}
  */
 export function wouldBlock(code: string, options: SocketErrorOptions): BlockingIOError {
   const limit = Error.stackTraceLimit;
+  let stackless = true;
   try {
     (Error as { stackTraceLimit: unknown }).stackTraceLimit = undefined;
   } catch {
     // Error is frozen (--frozen-intrinsics): capture the stack, as every other error does.
+    stackless = false;
   }
   let error: BlockingIOError;
   try {
     error = new BlockingIOError(code, options);
   } finally {
-    if (Error.stackTraceLimit !== limit) Error.stackTraceLimit = limit;
+    if (stackless) Error.stackTraceLimit = limit;
   }
-  if (error.stack === undefined) error.stack = `${error.name}: ${error.message}`;
+  // Written, not read first: reading `stack` is a call into V8's runtime, like writing it.
+  if (stackless) error.stack = `BlockingIOError: ${error.message}`;
   return error;
 }
 
