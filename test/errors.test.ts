@@ -39,6 +39,21 @@ test("every errno name maps to Python's class and Linux's number", () => {
   assert.equal(new TimeoutError().name, "TimeoutError");
 });
 
+test("every error is named after its own class, a subclass of the program's included", () => {
+  class ProtocolError extends SocketError {}
+  const errors = [
+    new ProtocolError("EPROTO"),
+    new SocketError("EPROTO"),
+    new ProtocolError("EINVAL"),
+    socketError("EAGAIN"),
+    new ProtocolError("EPROTO"),
+  ];
+  assert.deepEqual(
+    errors.map((error) => error.name),
+    ["ProtocolError", "SocketError", "ProtocolError", "BlockingIOError", "ProtocolError"],
+  );
+});
+
 test("resolver errors become AddressInfoError with the EAI code", () => {
   const notFound = Object.assign(new Error("getaddrinfo ENOTFOUND x"), {
     code: "ENOTFOUND",
