@@ -199,7 +199,7 @@ async function runRole(role: string, args: string[]): Promise<void> {
   if (role === "miss") {
     console.log(JSON.stringify(await miss(args[0] as Kind, Number(args[1]))));
   } else if (role === "floor") {
-    console.log(JSON.stringify(await floor(Number(args[1]))));
+    console.log(JSON.stringify(await floor(Number(args[0]))));
   } else if (role === "accept-server") {
     if (args[0] === "sockit") await sockitAcceptServer();
     else netAcceptServer();
@@ -272,7 +272,7 @@ async function measure(options: DriverOptions): Promise<Row[]> {
         "(the API shape's own cost)",
       );
       const py = await runClient(...python("miss", "recv", n));
-      const own = await runClient(...node("floor", "recv", n));
+      const own = await runClient(...node("floor", n));
       if (own.misses !== n) progress(`floor: ${own.misses} misses of ${n}`);
       r.baseline.push(py.us_per_miss!);
       r.subject.push(own.us_per_miss!);
