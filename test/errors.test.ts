@@ -54,6 +54,20 @@ test("every error is named after its own class, a subclass of the program's incl
   );
 });
 
+test("a message names the call and the address, if there is one", () => {
+  assert.equal(
+    new SocketError("ECONNREFUSED", { op: "connect", address: "127.0.0.1:9" }).message,
+    "Connection refused (connect 127.0.0.1:9)",
+  );
+  assert.equal(
+    new AddressInfoError("EAI_NONAME", { op: "getaddrinfo", address: "" }).message,
+    "Name or service not known (getaddrinfo)",
+  );
+  assert.equal(new SocketError("EBADF", { address: "" }).message, "Bad file descriptor");
+  assert.equal(new SocketError("EBADF", { op: "recv" }).message, "Bad file descriptor (recv)");
+  assert.equal(new SocketError("EBADF").message, "Bad file descriptor");
+});
+
 test("resolver errors become AddressInfoError with the EAI code", () => {
   const notFound = Object.assign(new Error("getaddrinfo ENOTFOUND x"), {
     code: "ENOTFOUND",

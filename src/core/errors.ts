@@ -197,8 +197,9 @@ export class SocketError extends Error {
     const errno = errnoOf(code);
     const why = reason ?? describe(code);
     const { op, address } = options;
-    const where =
-      op === undefined ? (address ?? "") : address === undefined ? op : `${op} ${address}`;
+    // An empty address (an unbound datagram socket's, `getaddrinfo("")`'s) names nothing.
+    const shown = address === "" ? undefined : address;
+    const where = op === undefined ? (shown ?? "") : shown === undefined ? op : `${op} ${shown}`;
     const first = sentenceOf(code, reason);
     super(
       where === "" ? first : `${first} (${where})`,
