@@ -45,6 +45,17 @@ export const ON_BUN = typeof process.versions.bun === "string";
 export const ON_DENO = typeof process.versions.deno === "string";
 
 /**
+ * Why a test that passes a socket to another thread by its descriptor cannot run here, or false:
+ * Bun's BroadcastChannel cannot be read without an event loop, so a worker cannot join the
+ * helper of the thread that started it, and Deno exposes no descriptors (README, Runtimes).
+ */
+export const NO_SOCKET_PASSING: string | false = ON_BUN
+  ? "threads cannot share sockets on Bun"
+  : ON_DENO
+    ? "Deno exposes no descriptors, so a socket cannot be passed to another thread by fileno"
+    : false;
+
+/**
  * Memory the process holds outside V8's heap objects: `arrayBuffers` (Buffer contents) where the
  * runtime reports it; on Bun, which reports 0 there, the resident set size.
  */

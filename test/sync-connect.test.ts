@@ -27,7 +27,7 @@ import {
   TCP_NODELAY,
   TimeoutError,
 } from "../src/sync/index.js";
-import { checkLeaks, ON_BUN, ON_DENO, python, pythonFixture } from "./helpers.js";
+import { checkLeaks, NO_SOCKET_PASSING, python, pythonFixture } from "./helpers.js";
 
 const SYNC_MODULE = fileURLToPath(new URL("../src/sync/index.js", import.meta.url));
 
@@ -193,11 +193,7 @@ async function hold(role: string): Promise<{ port: number } & AsyncDisposable> {
 }
 
 test("a blocking connection passed to a worker by descriptor honours the worker's timeout", {
-  skip: ON_BUN
-    ? "threads cannot share sockets on Bun"
-    : ON_DENO
-      ? "Deno exposes no descriptors, so a socket cannot be passed to another thread by fileno"
-      : false,
+  skip: NO_SOCKET_PASSING,
 }, async () => {
   // On the main thread, blocking calls leave a descriptor in blocking mode: the worker that
   // adopts it must not wait in the kernel past its timeout. Both kinds of connection: one made

@@ -20,7 +20,7 @@ import {
   socketpair,
   TimeoutError,
 } from "../src/sync/index.js";
-import { checkLeaks, ON_BUN, ON_DENO, python } from "./helpers.js";
+import { checkLeaks, NO_SOCKET_PASSING, ON_BUN, ON_DENO, python } from "./helpers.js";
 
 checkLeaks();
 
@@ -139,13 +139,7 @@ test("a timeout on the main thread never fires early", () => {
 
 for (const delay of [0.4, 0]) {
   test(`works in worker threads, and several threads block at once (data ${delay ? "after" : "before"} the hand-over)`, {
-    // Bun's BroadcastChannel cannot be read without an event loop: a worker cannot join the
-    // helper of the thread that started it, so threads cannot pass sockets (README, Runtimes).
-    skip: ON_BUN
-      ? "threads cannot share sockets on Bun"
-      : ON_DENO
-        ? "Deno exposes no descriptors, so a socket cannot be passed to another thread by fileno"
-        : false,
+    skip: NO_SOCKET_PASSING,
   }, async () => {
     const server = createServer(["127.0.0.1", 0]);
     const port = (server.getsockname() as [string, number])[1];
