@@ -1,6 +1,6 @@
 /** `sockit demo [name]`: plays PyMOTW-3's socket scenarios live on loopback. */
 
-import { SCENARIOS } from "./scenarios.js";
+import { SCENARIOS } from "./scenarios/index.js";
 import { Narrator } from "./terminal.js";
 import { UsageError } from "./usage.js";
 
