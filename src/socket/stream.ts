@@ -16,7 +16,9 @@ import { EndOfTick } from "./end-of-tick.js";
 import {
   canProbe,
   descriptorOf,
+  newOwnSocket,
   ONREAD_HOOKS,
+  type OnRead,
   OwnSocket,
   ownerOf,
   READ_BUFFER_CHOICE,
@@ -203,18 +205,14 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
    * Node's `onread` option, one object for every socket (Node only reads it). Its buffer is
    * {@link nextReadBuffer} where Node asks for each read's buffer, else the shared scratch.
    */
-  static #onread = {
+  static #onread: OnRead = {
     buffer: READ_BUFFER_CHOICE ? nextReadBuffer : SCRATCH,
     callback: Stream.#onReadShared,
   };
 
   /** A socket of our own: reads through the shared scratch buffer where `onread` works. */
   static #newSocket(): net.Socket {
-    const socket = new OwnSocket({
-      allowHalfOpen: true,
-      writableHighWaterMark: 0,
-      onread: ONREAD_HOOKS ? Stream.#onread : undefined,
-    } as net.SocketConstructorOpts);
+    const socket = newOwnSocket(undefined, ONREAD_HOOKS ? Stream.#onread : undefined);
     if (!ONREAD_HOOKS) socket.on("data", Stream.#onDataShared);
     return socket;
   }
@@ -251,15 +249,7 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
 
   /** Wraps a handle Node accepted (fast path: reads through the shared scratch buffer). */
   static fromHandle(handle: unknown, sink: TransportSink, local?: LocalName): Stream {
-    const socket = new OwnSocket({
-      handle,
-      allowHalfOpen: true,
-      readable: true,
-      writable: true,
-      onread: Stream.#onread,
-      writableHighWaterMark: 0,
-    } as net.SocketConstructorOpts);
-    const stream = new Stream(socket, sink);
+    const stream = new Stream(newOwnSocket(handle, Stream.#onread), sink);
     stream.#unref();
     stream.#captureNames(local);
     return stream;
