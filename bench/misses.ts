@@ -1,6 +1,6 @@
 /**
  * Non-blocking misses and accept rate, against CPython: `node build/bench/misses.js [--quick]
- * [--json] [--reps N] [--only recv,recvInto,send,accept,connect,floor,accept-rate]`.
+ * [--json] [--reps N] [--only recv,recvInto,send,accept,connect,floor,connect-floor,accept-rate]`.
  *
  * 1. misses: N non-blocking calls that are not ready, each caught as `BlockingIOError`, in sockit
  *    (`await sock.recv(1024)`…, this file's `--role miss`) and in CPython
@@ -83,6 +83,37 @@ function floorCall(): Promise<never> {
       }
     });
   });
+}
+
+/**
+ * The connect floor: the least a non-blocking `connect` over `net.Socket` can cost, which is
+ * what sockit's stream connections are built on. Each round makes a `net.Socket`, starts its
+ * connect to `address`, awaits a call that rejects with a fresh stackless {@link FloorMiss} (the
+ * miss), and destroys the socket: no socket object, mode, checks or error table of sockit's.
+ */
+async function connectFloor(n: number): Promise<Result> {
+  const target = net.createServer().listen({ host: "127.0.0.1", port: 0, backlog: 1 });
+  await new Promise((resolve) => target.once("listening", resolve));
+  const { port } = target.address() as net.AddressInfo;
+  const start = performance.now();
+  const cpu = process.cpuUsage();
+  let misses = 0;
+  for (let i = 0; i < n; i++) {
+    const sock = new net.Socket();
+    sock.on("error", () => {});
+    sock.connect(port, "127.0.0.1");
+    try {
+      await floorCall();
+    } catch (error) {
+      if (!(error instanceof FloorMiss)) throw error;
+      misses++;
+    }
+    sock.destroy();
+  }
+  const us = ((performance.now() - start) / n) * 1000;
+  const used = process.cpuUsage(cpu);
+  target.close();
+  return { us_per_miss: us, cpu_us_per_miss: (used.user + used.system) / n, misses };
 }
 
 async function floor(n: number): Promise<Result> {
@@ -200,6 +231,8 @@ async function runRole(role: string, args: string[]): Promise<void> {
     console.log(JSON.stringify(await miss(args[0] as Kind, Number(args[1]))));
   } else if (role === "floor") {
     console.log(JSON.stringify(await floor(Number(args[0]))));
+  } else if (role === "connect-floor") {
+    console.log(JSON.stringify(await connectFloor(Number(args[0]))));
   } else if (role === "accept-server") {
     if (args[0] === "sockit") await sockitAcceptServer();
     else netAcceptServer();
@@ -274,6 +307,22 @@ async function measure(options: DriverOptions): Promise<Row[]> {
       const py = await runClient(...python("miss", "recv", n));
       const own = await runClient(...node("floor", n));
       if (own.misses !== n) progress(`floor: ${own.misses} misses of ${n}`);
+      r.baseline.push(py.us_per_miss!);
+      r.subject.push(own.us_per_miss!);
+      r.baselineCpu.push(py.cpu_us_per_miss!);
+      r.subjectCpu.push(own.cpu_us_per_miss!);
+    }
+    if (want("connect-floor")) {
+      const n = 20_000 / scale;
+      const r = row(
+        `connect floor: net.Socket + connect + an awaited rejection + destroy (${n.toLocaleString("en-US")}), vs CPython's connect miss`,
+        "CPython",
+        "µs",
+        "(the least over net.Socket)",
+      );
+      const py = await runClient(...python("miss", "connect", n));
+      const own = await runClient(...node("connect-floor", n));
+      if (own.misses !== n) progress(`connect floor: ${own.misses} misses of ${n}`);
       r.baseline.push(py.us_per_miss!);
       r.subject.push(own.us_per_miss!);
       r.baselineCpu.push(py.cpu_us_per_miss!);
