@@ -23,10 +23,17 @@ export class AwaitSocket {
 
   /** A new client socket, or one around a handle a server accepted. */
   constructor(handle?: unknown) {
+    // Every option net.Socket sets itself is named, in one literal: on Node.js 20 a socket whose
+    // options lack them is made on a slow path (see newOwnSocket in src/socket/node-internals.ts).
     const options = {
+      handle,
       allowHalfOpen: true,
+      readable: true,
+      writable: true,
       onread: { buffer: SCRATCH, callback: (n: number) => this.#onRead(n) },
-      ...(handle === undefined ? {} : { handle, readable: true, writable: true }),
+      emitClose: false,
+      autoDestroy: true,
+      decodeStrings: false,
     };
     this.socket = new net.Socket(options as net.SocketConstructorOpts);
     this.socket.on("end", () => {
