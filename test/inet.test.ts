@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
+import fc from "fast-check";
 import {
   AF_INET,
   AF_INET6,
@@ -14,6 +15,7 @@ import {
   ntohs,
   SocketError,
 } from "../src/index.js";
+import { isDottedQuad, parseInetAton } from "../src/net/inet.js";
 import { checkLeaks, pythonOracle } from "./helpers.js";
 
 checkLeaks();
@@ -391,6 +393,52 @@ describe("inet helpers agree with CPython", () => {
 });
 
 describe("inet helpers", () => {
+  test("isDottedQuad holds exactly for the text inet_aton reads as written", () => {
+    /** inet_aton's value of `text` written back as a.b.c.d, or undefined if it is illegal. */
+    const normal = (text: string): string | undefined => {
+      const value = parseInetAton(text, { exact: true });
+      return value === undefined ? undefined : inetNtoa(inetAton(text));
+    };
+    for (const text of ["0.0.0.0", "127.0.0.1", "10.20.30.40", "255.255.255.255", "1.2.3.4"]) {
+      assert.equal(isDottedQuad(text), true, text);
+      assert.equal(normal(text), text);
+    }
+    for (const text of [
+      "127.1",
+      "010.0.0.1",
+      "00.0.0.0",
+      "0x7f.0.0.1",
+      "256.0.0.1",
+      "1.2.3.4.",
+      ".1.2.3.4",
+      "1..2.3",
+      "1.2.3",
+      "1.2.3.4.5",
+      " 1.2.3.4",
+      "1.2.3.4 ",
+      "1.2.3.1000",
+      "::1",
+      "",
+    ]) {
+      assert.equal(isDottedQuad(text), false, JSON.stringify(text));
+    }
+    // Every text it accepts is its own normal form; every normal form is accepted.
+    const chars = fc.constantFrom(..."0123456789.x ");
+    fc.assert(
+      fc.property(fc.string({ unit: chars, maxLength: 17 }), (text) => {
+        if (isDottedQuad(text)) assert.equal(normal(text), text);
+        else assert.notEqual(normal(text), text);
+      }),
+      { numRuns: 20_000 },
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffffffff }), (n) => {
+        const text = inetNtoa(Buffer.from([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]));
+        assert.equal(isDottedQuad(text), true, text);
+      }),
+    );
+  });
+
   test("round-trip every address through inetPton and inetNtop", () => {
     for (const address of ["::", "::1", "2001:db8::8:800:200c:417a", "::ffff:10.0.0.1", "1::"]) {
       assert.equal(inetNtop(AF_INET6, inetPton(AF_INET6, address)), address);

@@ -42,6 +42,35 @@ const ATON_END = /^(?:$|[ \t\n\v\f\r])/;
 const ATON_MAX = [0xffffffff, 0xffffff, 0xffff, 0xff];
 
 /**
+ * Whether `text` is an IPv4 address in plain dotted-decimal form: four numbers 0-255 without
+ * leading zeros (`"127.0.0.1"`, not `"127.1"` or `"010.0.0.1"`). inet_aton reads such text as
+ * written, so it is its own normal form. Internal: not exported from the package.
+ */
+export function isDottedQuad(text: string): boolean {
+  if (text.length < 7 || text.length > 15) return false;
+  let parts = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : DOT;
+    if (c === DOT) {
+      if (digits === 0 || value > 255) return false;
+      parts++;
+      value = 0;
+      digits = 0;
+    } else if (c >= ZERO && c <= ZERO + 9) {
+      if (digits === 1 && value === 0) return false; // a leading zero: octal to inet_aton
+      value = value * 10 + (c - ZERO);
+      digits++;
+    } else return false;
+  }
+  return parts === 4;
+}
+
+const DOT = 0x2e;
+const ZERO = 0x30;
+
+/**
  * The 32-bit value of `text` as glibc's inet_aton reads it, or `undefined` if it is illegal.
  * Unless `exact` (getaddrinfo's numeric-host check), text after a whitespace character is ignored.
  * Internal: not exported from the package.

@@ -25,7 +25,7 @@ import {
 } from "../core/constants.js";
 import { AddressInfoError, fromNodeError } from "../core/errors.js";
 import { type Address, ipAddress, typeName } from "./address.js";
-import { inetNtop, inetPton, parseInetAton } from "./inet.js";
+import { inetNtop, inetPton, isDottedQuad, parseInetAton } from "./inet.js";
 
 /** Filters for {@link getaddrinfo}, as Python's keyword arguments. */
 export interface GetAddrInfoOptions {
@@ -164,6 +164,7 @@ const KNOWN_FLAGS = 0x7ff;
 
 /** A numeric host as glibc reads it (inet_aton forms for IPv4), normalised; else undefined. */
 function numericHost(host: string): { address: string; family: 4 | 6 } | undefined {
+  if (isDottedQuad(host)) return { address: host, family: 4 };
   const v4 = parseInetAton(host, { exact: true });
   if (v4 !== undefined) {
     return { address: [24, 16, 8, 0].map((shift) => (v4 >>> shift) & 0xff).join("."), family: 4 };
