@@ -77,14 +77,10 @@ export type {
   IPv6Address,
   UnixAddress,
 } from "./net/address.js";
-export type { CreateConnectionOptions, CreateServerOptions } from "./net/connection.js";
-export {
-  createConnection,
-  createServer,
-  HAPPY_EYEBALLS_DELAY_MS,
-  hasDualstackIpv6,
-  socketpair,
-} from "./net/connection.js";
+export type { CreateServerOptions } from "./net/connection.js";
+export { createServer, hasDualstackIpv6, socketpair } from "./net/connection.js";
+export type { CreateConnectionOptions } from "./net/create-connection.js";
+export { createConnection, HAPPY_EYEBALLS_DELAY_MS } from "./net/create-connection.js";
 export { htonl, htons, inetAton, inetNtoa, inetNtop, inetPton, ntohl, ntohs } from "./net/inet.js";
 export type { AddrInfo, GetAddrInfoOptions } from "./net/resolve.js";
 export { getaddrinfo, gethostname } from "./net/resolve.js";

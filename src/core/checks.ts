@@ -100,6 +100,15 @@ export function checkOptions<T extends object>(value: unknown, where: string): T
   return value as T;
 }
 
+/** An optional boolean option: `fallback` when `undefined`; anything but a boolean is a TypeError. */
+export function checkBoolean(value: unknown, where: string, fallback = false): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== "boolean") {
+    throw new TypeError(`${where} must be a boolean, got ${describe(value)}`);
+  }
+  return value;
+}
+
 /** An `AbortSignal` or `undefined`. */
 export function checkSignal(value: unknown, where: string): AbortSignal | undefined {
   if (value === undefined) return undefined;

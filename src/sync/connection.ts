@@ -10,10 +10,8 @@ import { isMainThread } from "node:worker_threads";
 import { checkOptions, checkSignal, describe } from "../core/checks.js";
 import { AF_UNIX, SOCK_STREAM } from "../core/constants.js";
 import type { AddressInput } from "../net/address.js";
-import type {
-  CreateConnectionOptions as AsyncCreateConnectionOptions,
-  CreateServerOptions,
-} from "../net/connection.js";
+import type { CreateServerOptions } from "../net/connection.js";
+import type { CreateConnectionOptions as AsyncCreateConnectionOptions } from "../net/create-connection.js";
 import { type AddrInfo, type GetAddrInfoOptions, getaddrinfoFilters } from "../net/resolve.js";
 import { getDefaultTimeout } from "../socket/policy.js";
 import { Bridge } from "./bridge.js";

@@ -66,7 +66,8 @@ export type {
   UnixAddress,
 } from "../net/address.js";
 export type { CreateServerOptions } from "../net/connection.js";
-export { HAPPY_EYEBALLS_DELAY_MS, hasDualstackIpv6 } from "../net/connection.js";
+export { hasDualstackIpv6 } from "../net/connection.js";
+export { HAPPY_EYEBALLS_DELAY_MS } from "../net/create-connection.js";
 export { htonl, htons, inetAton, inetNtoa, inetNtop, inetPton, ntohl, ntohs } from "../net/inet.js";
 export type { AddrInfo, GetAddrInfoOptions } from "../net/resolve.js";
 export { gethostname } from "../net/resolve.js";

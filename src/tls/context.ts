@@ -13,7 +13,7 @@
 import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as tls from "node:tls";
-import { checkOptions, describe } from "../core/checks.js";
+import { checkBoolean, checkOptions, describe } from "../core/checks.js";
 import { fromNodeError } from "../core/errors.js";
 import type { Socket } from "../socket/socket.js";
 import { SSLError, toSSLError } from "./errors.js";
@@ -254,14 +254,6 @@ export class SSLContext {
  */
 export function createDefaultContext(options?: SSLContextOptions): SSLContext {
   return new SSLContext(options);
-}
-
-function checkBoolean(value: unknown, where: string, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== "boolean") {
-    throw new TypeError(`${where} must be a boolean, got ${describe(value)}`);
-  }
-  return value;
 }
 
 function checkVersion(value: unknown, where: string, fallback: TLSVersion): TLSVersion {

@@ -6,7 +6,7 @@
  * Then the handshake runs as an operation under the socket's mode (handshake.ts).
  */
 
-import { checkOptions, checkSignal, checkTimeout, describe } from "../core/checks.js";
+import { checkBoolean, checkOptions, checkSignal, checkTimeout, describe } from "../core/checks.js";
 import { AF_UNIX } from "../core/constants.js";
 import { Descriptor } from "../socket/descriptor.js";
 import { run } from "../socket/policy.js";
@@ -48,8 +48,12 @@ export function checkWrapOptions(options: unknown): CheckedWrapOptions {
       );
     }
   }
-  const server = flag(o.server, `${where}.server`, false);
-  const doHandshakeOnConnect = flag(o.doHandshakeOnConnect, `${where}.doHandshakeOnConnect`, true);
+  const server = checkBoolean(o.server, `${where}.server`, false);
+  const doHandshakeOnConnect = checkBoolean(
+    o.doHandshakeOnConnect,
+    `${where}.doHandshakeOnConnect`,
+    true,
+  );
   const signal = checkSignal(o.signal, `${where}.signal`);
   if (o.serverHostname !== undefined) {
     if (typeof o.serverHostname !== "string") {
@@ -122,14 +126,6 @@ export async function wrapSocket(
     throw error;
   }
   return tlsSock;
-}
-
-function flag(value: unknown, where: string, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== "boolean") {
-    throw new TypeError(`${where} must be a boolean, got ${describe(value)}`);
-  }
-  return value;
 }
 
 /** The host the socket was connected to: the name or address given to `connect`, or its peer's. */
