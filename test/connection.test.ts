@@ -18,23 +18,13 @@ import {
   SO_REUSEADDR,
   SO_REUSEPORT,
   SOL_SOCKET,
-  type Socket,
   SocketError,
   socket,
   socketpair,
 } from "../src/index.js";
-import { checkLeaks, isCode, ON_DENO, python, within } from "./helpers.js";
+import { checkLeaks, isCode, ON_DENO, python, roundTrip, within } from "./helpers.js";
 
 checkLeaks();
-
-// --- fixtures ----------------------------------------------------------------------------------
-
-async function roundTrip(a: Socket, b: Socket): Promise<void> {
-  await a.sendAll("ping");
-  assert.equal(String(await b.recvExactly(4)), "ping");
-  await b.sendAll("pong");
-  assert.equal(String(await a.recvExactly(4)), "pong");
-}
 
 describe("createServer", () => {
   test("listens on IPv4 with SO_REUSEADDR set, as Python's create_server", async () => {

@@ -11,7 +11,6 @@ import {
   createServer,
   getDefaultTimeout,
   HAPPY_EYEBALLS_DELAY_MS,
-  type Socket,
   type SocketError,
   TimeoutError,
 } from "../src/index.js";
@@ -21,6 +20,7 @@ import {
   isCode,
   nextTurn,
   pythonFixture,
+  roundTrip,
   sleep,
   track,
   useFakeClock,
@@ -89,13 +89,6 @@ function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
     resolve = r;
   });
   return { promise, resolve };
-}
-
-async function roundTrip(a: Socket, b: Socket): Promise<void> {
-  await a.sendAll("ping");
-  assert.equal(String(await b.recvExactly(4)), "ping");
-  await b.sendAll("pong");
-  assert.equal(String(await a.recvExactly(4)), "pong");
 }
 
 // --- createConnection --------------------------------------------------------------------------

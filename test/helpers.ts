@@ -121,6 +121,14 @@ export async function tcpPair(
   }
 }
 
+/** Checks that `a` and `b` are connected to each other: "ping" one way, "pong" back. */
+export async function roundTrip(a: Socket, b: Socket): Promise<void> {
+  await a.sendAll("ping");
+  assert.equal(String(await b.recvExactly(4)), "ping");
+  await b.sendAll("pong");
+  assert.equal(String(await a.recvExactly(4)), "pong");
+}
+
 /** Resolves after `ms`. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
