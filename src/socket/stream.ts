@@ -4,7 +4,8 @@
  * Node pushes reads at us; we keep them in a {@link RecvBuffer} bounded by `rcvbuf` bytes and
  * stop reading from the kernel when it is full (TCP flow control then slows the peer). Writes go
  * to Node's queue, bounded by `sndbuf` bytes: `send` copies (the caller may reuse its buffer at
- * once), `sendAll` lends the caller's bytes and finishes when the kernel has taken them all.
+ * once), `sendAll` lends the caller's bytes and finishes when the kernel has taken them all. The
+ * send side is the base class, in stream-sender.ts.
  *
  * The calls tried on it are in stream-calls.ts.
  */
@@ -12,7 +13,6 @@
 import { readSync } from "node:fs";
 import type * as net from "node:net";
 import { type Endpoint, formatAddress } from "../net/address.js";
-import { EndOfTick } from "./end-of-tick.js";
 import {
   canProbe,
   descriptorOf,
@@ -33,16 +33,8 @@ import type { NOT_READY } from "./policy.js";
 import { RecvBuffer } from "./recv-buffer.js";
 import { SCRATCH, scratchView } from "./scratch.js";
 import * as calls from "./stream-calls.js";
-import { type ByteStream, type SendAllState, Transport, type TransportSink } from "./transport.js";
-
-/**
- * Whether bytes queued in a socket keep the process alive by themselves: on Node.js, libuv's
- * write and shutdown requests do, though the socket is unref'd. Bun lets the process end with
- * them still queued (lost), and so does Deno, so there a stream sockit unref'd is ref'd while it
- * has bytes queued (see keepAliveWhileQueued).
- */
-const WRITES_KEEP_ALIVE =
-  typeof process.versions.bun !== "string" && typeof process.versions.deno !== "string";
+import { noteRead, StreamSender } from "./stream-sender.js";
+import type { ByteStream, SendAllState, TransportSink } from "./transport.js";
 
 /** Default library receive buffer, bytes (SO_RCVBUF). */
 export const DEFAULT_RCVBUF = 128 * 1024;
@@ -56,9 +48,8 @@ export interface LocalName {
 }
 
 /** A connection, connecting or connected; see the module comment. */
-export class Stream extends Transport implements SocketOwner, ByteStream, calls.Stream {
+export class Stream extends StreamSender implements SocketOwner, ByteStream, calls.Stream {
   readonly kind = "stream";
-  readonly socket: net.Socket;
   readonly rx = new RecvBuffer();
   rcvbuf = DEFAULT_RCVBUF;
   sndbuf = DEFAULT_SNDBUF;
@@ -81,17 +72,9 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
   /** EOF, WRITE_SHUT, PAUSED, READ_SHUT and CLOSED bits: one field, as every stream has them. */
   #flags = 0;
   #demands: number[] | undefined;
-  /** Bytes handed to Node so far (the kernel has taken all but `socket.writableLength`). */
-  #accepted = 0;
-  /** Small copies made this tick, written together at its end (see writeCopy). */
-  #staged: Buffer | Buffer[] | null = null;
-  #stagedBytes = 0;
-  /** The readEpoch of the last copy written at once (see writeCopy). */
-  #directEpoch = -1;
 
   private constructor(socket: net.Socket | null, sink: TransportSink) {
-    super(sink);
-    this.socket = socket ?? Stream.#newSocket();
+    super(socket ?? Stream.#newSocket(), sink);
     streamOpened();
     setOwner(this.socket, this);
     this.socket.on("error", Stream.#onError);
@@ -182,10 +165,7 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
    */
   static #onDrain = function (this: net.Socket): void {
     const stream = ownerOf<Stream>(this);
-    if ((stream.#flags & KEPT_ALIVE) !== 0 && this.writableLength === 0) {
-      stream.#flags &= ~KEPT_ALIVE;
-      this.unref();
-    }
+    stream.drained();
     stream.sink.writableChanged();
   };
 
@@ -243,14 +223,14 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
       stream.socket.connect(options);
     }
     // Sockets never keep the process alive by themselves; see core/clock.ts.
-    stream.#unref();
+    stream.unref();
     return stream;
   }
 
   /** Wraps a handle Node accepted (fast path: reads through the shared scratch buffer). */
   static fromHandle(handle: unknown, sink: TransportSink, local?: LocalName): Stream {
     const stream = new Stream(newOwnSocket(handle, Stream.#onread), sink);
-    stream.#unref();
+    stream.unref();
     stream.#captureNames(local);
     return stream;
   }
@@ -260,7 +240,7 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
     // Node made this socket with the default high-water mark; lower it as for ours (#onDrain).
     setWriteHighWaterMark(socket, 0);
     const stream = new Stream(socket, sink);
-    stream.#unref();
+    stream.unref();
     stream.#captureNames(local);
     socket.on("data", Stream.#onDataShared);
     return stream;
@@ -377,7 +357,7 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
    * (streams, iteration).
    */
   #onRead(nread: number, buf: Uint8Array): boolean {
-    readEpoch = (readEpoch + 1) | 0;
+    noteRead();
     if (this.#readShut) return true;
     const rx = this.rx;
     const own = buf !== SCRATCH;
@@ -400,7 +380,7 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
   }
 
   #onData(chunk: Buffer): void {
-    readEpoch = (readEpoch + 1) | 0;
+    noteRead();
     if (this.#readShut) return;
     this.rx.push(chunk);
     this.sink.readableChanged();
@@ -423,7 +403,7 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
    * hears nothing of the socket, and its close() leaves the socket alone.
    */
   release(): { socket: net.Socket; head: Buffer } {
-    if (this.#staged !== null) this.#flushStaged();
+    this.flushStaged();
     const socket = this.socket;
     socket.removeListener("error", Stream.#onError);
     socket.removeListener("drain", Stream.#onDrain);
@@ -523,101 +503,8 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
     return this.pending !== null || this.writeShut || this.queued < this.sndbuf;
   }
 
-  /** Bytes accepted but not yet taken by the kernel (Node's queue and this tick's copies). */
-  get queued(): number {
-    return this.socket.writableLength + this.#stagedBytes;
-  }
-
-  /**
-   * Lends `chunk` to Node; returns the byte position where it ends, which {@link completed}
-   * reaches once the kernel has taken it. Errors come back as the socket's 'error' event.
-   */
-  write(chunk: Uint8Array): number {
-    if (this.#staged !== null) this.#flushStaged();
-    this.socket.write(chunk);
-    this.#accepted += chunk.length;
-    if (!WRITES_KEEP_ALIVE) this.#keepAliveWhileQueued();
-    return this.#accepted;
-  }
-
-  /** Sockets never keep the process alive by themselves (core/clock.ts); queued bytes may. */
-  #unref(): void {
-    this.socket.unref();
-    this.#flags |= UNREFED;
-  }
-
-  /**
-   * Where queued bytes do not keep the process alive (WRITES_KEEP_ALIVE), the socket does while
-   * it has some, as Python's process stays until the kernel has every accepted byte; 'drain'
-   * lets go. Only a socket sockit unref'd: an adopted one keeps its owner's choice.
-   */
-  #keepAliveWhileQueued(): void {
-    const flags = this.#flags;
-    if ((flags & (UNREFED | KEPT_ALIVE)) !== UNREFED || this.socket.writableLength === 0) return;
-    this.#flags = flags | KEPT_ALIVE;
-    this.socket.ref();
-  }
-
-  /**
-   * Lends `chunks` to Node in one go, corked, so they leave in one `writev`; returns where the
-   * last one ends (see {@link write}). For a caller that already holds them all (a Duplex's
-   * writable buffer), so the send buffer's bound does not apply to them.
-   */
-  writeBatch(chunks: readonly Uint8Array[]): number {
-    this.socket.cork();
-    for (const chunk of chunks) this.write(chunk);
-    this.socket.uncork();
-    return this.#accepted;
-  }
-
-  /** Bytes the kernel has taken, counted as {@link write} positions are. */
-  get completed(): number {
-    return this.#accepted - this.socket.writableLength;
-  }
-
-  /**
-   * Writes a copy. The reply to a read (the first copy since data last arrived, with nothing
-   * left unread) is written at once, as in a request-response exchange. Other copies are staged
-   * and leave together, in one write at the end of the tick, so many small messages cost one
-   * system call. Replies are not staged because staging costs a tick callback per message,
-   * which a request-response exchange would pay on every round trip.
-   */
-  writeCopy(data: Uint8Array): void {
-    const copy = Buffer.from(data);
-    const staged = this.#staged;
-    if (staged === null && this.#directEpoch !== readEpoch && this.rx.length === 0) {
-      this.#directEpoch = readEpoch;
-      this.write(copy);
-      return;
-    }
-    if (staged === null) {
-      this.#staged = copy;
-      stagedFlushes.schedule(this);
-    } else if (Array.isArray(staged)) {
-      staged.push(copy);
-    } else {
-      this.#staged = [staged, copy];
-    }
-    this.#stagedBytes += copy.length;
-  }
-
-  /** Writes this tick's staged copies (see writeCopy); anything written later goes after them. */
-  static flushStaged(stream: Stream): void {
-    if (stream.#staged === null) return;
-    stream.#flushStaged();
-    // The staged bytes left the send buffer. When the kernel took them at once, Node emits no
-    // 'drain' (Node 20.20 asks for one only if bytes stay queued after the write), so a call
-    // waiting for room would never hear of it: tell it here.
-    if (stream.socket.writableLength === 0) stream.sink.writableChanged();
-  }
-
-  #flushStaged(): void {
-    const staged = this.#staged!;
-    const bytes = this.#stagedBytes;
-    this.#staged = null;
-    this.#stagedBytes = 0;
-    if (this.socket.destroyed) return;
-    this.write(Array.isArray(staged) ? Buffer.concat(staged, bytes) : staged);
+  protected get receivedUnread(): boolean {
+    return this.rx.length > 0;
   }
 
   // --- the calls tried on it (stream-calls.ts) -----------------------------------------------
@@ -665,7 +552,7 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
   /** SHUT_WR: FIN after whatever is queued. */
   shutdownWrite(): void {
     if (this.writeShut) return;
-    if (this.#staged !== null) this.#flushStaged();
+    this.flushStaged();
     this.#flags |= WRITE_SHUT;
     this.socket.end();
     this.sink.writableChanged();
@@ -682,12 +569,8 @@ export class Stream extends Transport implements SocketOwner, ByteStream, calls.
     this.rx.clear();
     const socket = this.socket;
     if (socket.destroyed) return;
-    if (this.#staged !== null) {
-      if (reset || unread) {
-        this.#staged = null;
-        this.#stagedBytes = 0;
-      } else this.#flushStaged();
-    }
+    if (reset || unread) this.dropStaged();
+    else this.flushStaged();
     if ((reset || unread) && !socket.connecting) {
       try {
         socket.resetAndDestroy();
@@ -723,18 +606,11 @@ const HANDED_OVER = 32;
 const PROBED = 64;
 /** Handed over, and the probe is armed: it has not reported since. */
 const ARMED = 128;
-/** sockit unref'd the socket (it made or accepted it; an adopted one is its owner's). */
-const UNREFED = 256;
-/** Ref'd while bytes are queued, where queued bytes do not keep the process alive. */
-const KEPT_ALIVE = 512;
 
 /** Reads after 'end' (data never follows the end of a stream; bounded all the same). */
 const AFTER_END_READS = 16;
 /** Reads of what the kernel holds when an error destroys the socket (its buffer is bounded). */
 const KERNEL_DRAIN_READS = 1024;
-
-/** Counts reads by any stream (wrapping int32): a stream's first copy after one is a reply. */
-let readEpoch = 0;
 
 /** A read of at least this many bytes makes a stream read into a buffer of its own next. */
 const LARGE_READ = 32 * 1024;
@@ -748,6 +624,3 @@ function nextReadBuffer(): Buffer {
   nextRead = SCRATCH;
   return next;
 }
-
-/** Streams with staged copies, flushed by one tick callback for all of them. */
-const stagedFlushes = new EndOfTick<Stream>((stream) => Stream.flushStaged(stream));
