@@ -9,6 +9,7 @@
  * - `_handle.fd`, the OS descriptor (`fileno()`);
  * - `_writableState.highWaterMark`, lowered to 0 on sockets Node created (see stream.ts);
  * - `_destroy`, overridden to keep a connection's local name as Node destroys it;
+ * - libuv's version (`process.versions.uv`): whether a stream must read once more at its end;
  * - `process.binding("tcp_wrap")`, the TCP handles `net.Socket` is made of, for the connections
  *   `sockit/sync` makes and hands over at once (a connection without a `net.Socket` around it
  *   costs half as much to open and close).
@@ -38,6 +39,21 @@ export const READ_BUFFER_CHOICE: boolean =
  * sockets a number there that its `fs` does not know (EBADF), so sockit never reads it itself.
  */
 export const READABLE_DESCRIPTOR: boolean = typeof process.versions.deno !== "string";
+
+/**
+ * Whether a stream must read once more when Node reports its end, to tell a reset from a clean
+ * end. libuv before 1.52 (Node.js 20 bundles 1.46) reports the end without reading again when a
+ * read came up short while the kernel also said POLLHUP, so a reset that came with the last data
+ * (reading paused on a full buffer, or the loop busy) would pass for a clean end; libuv 1.52
+ * reads as long as the kernel says there is data. Unknown versions read.
+ */
+export const END_NEEDS_READ: boolean = !libuvAtLeast(1, 52);
+
+function libuvAtLeast(major: number, minor: number): boolean {
+  const [a, b] = (process.versions.uv ?? "").split(".").map(Number);
+  if (a === undefined || b === undefined || Number.isNaN(a) || Number.isNaN(b)) return false;
+  return a > major || (a === major && b >= minor);
+}
 
 interface ServerHandle {
   onconnection?: (error: number, handle: unknown) => void;

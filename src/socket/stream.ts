@@ -16,6 +16,7 @@ import { type Endpoint, formatAddress } from "../net/address.js";
 import {
   canProbe,
   descriptorOf,
+  END_NEEDS_READ,
   newOwnSocket,
   ONREAD_HOOKS,
   type OnRead,
@@ -138,12 +139,14 @@ export class Stream extends StreamSender implements SocketOwner, ByteStream, cal
 
   static #onEnd = function (this: net.Socket): void {
     const stream = ownerOf<Stream>(this);
-    // libuv before 1.52 (Node.js 20 bundles 1.46) reports the end without reading again when a
-    // read came up short while the kernel also said POLLHUP (uv__stream_io), so a reset that came
-    // with the last data (reading paused on a full buffer, or the loop busy) would pass for a
-    // clean end. Read once more, as the next recv(2) would: 0 is the end, ECONNRESET is raised
-    // after the data. One read(2) per connection end.
-    if (stream.pending === null && (stream.#flags & (READ_SHUT | HANDED_OVER)) === 0) {
+    // Where libuv may report a reset that came with the last data as the end (END_NEEDS_READ),
+    // read once more, as the next recv(2) would: 0 is the end, ECONNRESET is raised after the
+    // data. One read(2) per connection end.
+    if (
+      END_NEEDS_READ &&
+      stream.pending === null &&
+      (stream.#flags & (READ_SHUT | HANDED_OVER)) === 0
+    ) {
       stream.#readRest(AFTER_END_READS);
     }
     stream.#flags |= EOF;
