@@ -265,6 +265,15 @@ export class Descriptor extends PollDesc implements SocketCore, TransportSink, O
     return [accepted, ipAddress(this.family, remote?.address ?? "", remote?.port ?? 0)];
   }
 
+  /**
+   * EMFILE or ENFILE when the process cannot make one more descriptor now, for a listening
+   * socket's non-blocking `accept` that found nothing (see listener.ts); else undefined.
+   */
+  exhaustion(op: string): SocketError | undefined {
+    const transport = this.transport;
+    return transport?.kind === "listener" ? transport.exhaustion(op) : undefined;
+  }
+
   /** `connect`: starts (or joins) the attempt on the first try, then reports how it ended. */
   connect(call: ConnectCall): undefined | typeof NOT_READY {
     const transport = this.transport;

@@ -8,11 +8,17 @@
  *
  * Descriptor exhaustion: when accept(2) fails with EMFILE or ENFILE, libuv accepts and closes
  * the pending connections itself (uv__emfile_trick) and tells nobody, so a blocking `accept`
- * would wait for ever while connections are dropped. An `accept` that finds no connection queued
- * therefore checks whether the process can make one more descriptor (an open(2) and close(2) of
- * `/`, about 3 µs) and raises `EMFILE`/`ENFILE` as CPython's accept does; an accept that
- * waits checks again every 250 ms. The listener stays usable and serves again once descriptors
- * are free.
+ * would wait for ever while connections are dropped. So sockit checks whether the process can
+ * make one more descriptor (an open(2) and close(2) of `/`: 3 µs in a loop, about 10 µs in a
+ * busy server) and raises `EMFILE`/`ENFILE` as CPython's accept does:
+ * - a non-blocking `accept` that finds nothing queued checks at once;
+ * - an `accept` that may wait checks when it finds nothing queued, unless the table was looked
+ *   at less than 1 ms before, and then every 250 ms while it waits. A server that accepts
+ *   connections one after another (Node delivers even a burst one connection per callback, and
+ *   the accept loop waits between them) so checks at most once per millisecond, not once per
+ *   connection; an exhaustion that starts within that millisecond is heard of at the next
+ *   recheck.
+ * The listener stays usable and serves again once descriptors are free.
  */
 
 import { closeSync, constants, openSync } from "node:fs";
@@ -29,6 +35,12 @@ import { NO_SINK, Transport, type TransportSink } from "./transport.js";
 
 /** How often an accept that waits looks at the descriptor table again, ms. */
 const EXHAUSTION_RECHECK_MS = 250;
+/**
+ * How long one look at the descriptor table holds for the accepts that may wait, ms: a server
+ * that accepts one connection after another looks at most once per millisecond, not once per
+ * connection.
+ */
+const CHECK_HOLDS_MS = 1;
 
 /**
  * "EMFILE" or "ENFILE" when this process cannot make one more descriptor now. Linux's accept(2)
@@ -77,6 +89,8 @@ export class Listener extends Transport {
   readonly #label: string;
   /** Wakes waiting accepts to look at the descriptor table again (see the module comment). */
   #recheck: Expiry | undefined;
+  /** When an accept that may wait last looked at the table and found a descriptor to spare. */
+  #checkedAt = Number.NEGATIVE_INFINITY;
   #closed = false;
 
   constructor(options: ListenOptions, label: string, sink: TransportSink) {
@@ -200,13 +214,25 @@ export class Listener extends Transport {
     if (this.pending !== null) throw this.takeError(op);
     const next = this.#queue.shift();
     if (next !== undefined) return next;
-    const code = descriptorsExhausted();
-    if (code !== undefined) throw new SocketError(code, { op, address: this.#label });
-    // A call that waits would not hear of an exhaustion that starts later: look again soon.
+    // A look at the table holds for CHECK_HOLDS_MS (a non-blocking accept looks again anyway:
+    // see exhaustion).
+    const at = now();
+    if (at - this.#checkedAt >= CHECK_HOLDS_MS) {
+      const error = this.exhaustion(op);
+      if (error !== undefined) throw error;
+      this.#checkedAt = at;
+    }
+    // A call that waits would not hear of an exhaustion that starts later: look again then.
     if (this.#recheck === undefined && this.state === "listening") {
       this.#recheck = schedule(now() + EXHAUSTION_RECHECK_MS, this.#recheckFired, false);
     }
     return NOT_READY;
+  }
+
+  /** EMFILE or ENFILE when the process cannot make one more descriptor now; else undefined. */
+  exhaustion(op: string): SocketError | undefined {
+    const code = descriptorsExhausted();
+    return code === undefined ? undefined : new SocketError(code, { op, address: this.#label });
   }
 
   readonly #recheckFired = (): void => {

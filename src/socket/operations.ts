@@ -43,6 +43,8 @@ export interface SocketCore extends PollDesc {
   bind(endpoint: Endpoint): undefined | typeof NOT_READY;
   listen(backlog: number): undefined | typeof NOT_READY;
   accept(op: string): [SocketCore, Address] | typeof NOT_READY;
+  /** EMFILE or ENFILE when no descriptor is left for a non-blocking `accept` that missed. */
+  exhaustion(op: string): Error | undefined;
   connect(call: ConnectCall): undefined | typeof NOT_READY;
   cancelConnect(call: ConnectCall): void;
 }
@@ -127,6 +129,7 @@ export const ACCEPT: SocketOperation<
     if (accepted === NOT_READY) return NOT_READY;
     return [adopt(accepted[0]), accepted[1]];
   },
+  missedWith: (d) => d.exhaustion("accept"),
 };
 
 /** `connect(address, options?)`: waits until connected; a timeout or abort cancels it. */

@@ -71,6 +71,11 @@ export interface Operation<T extends PollDesc, Args extends unknown[], P, R> {
   attempt(target: T, arg: P): R | typeof NOT_READY;
   /** The `code` of a non-blocking miss (default `"EAGAIN"`). */
   notReadyCode?(arg: P): string;
+  /**
+   * For a non-blocking miss: an error to raise instead of `BlockingIOError`, if the call has one
+   * (`accept` with no descriptor left: EMFILE or ENFILE).
+   */
+  missedWith?(target: T, arg: P): Error | undefined;
   /** Called with every error the call fails with, before it is raised. */
   failed?(error: unknown, arg: P): void;
   /** Called once when a call that waited gives up (timeout, deadline, abort), before it fails. */
@@ -107,12 +112,14 @@ function attemptOnce<T extends PollDesc, P, R>(
   throw missError(target, op, arg);
 }
 
-/** The `BlockingIOError` of a non-blocking miss. */
+/** The error of a non-blocking miss: the call's own (see missedWith), else `BlockingIOError`. */
 function missError<T extends PollDesc, P>(
   target: T,
   op: Operation<T, never, P, unknown>,
   arg: P,
-): SocketError {
+): Error {
+  const own = op.missedWith?.(target, arg);
+  if (own !== undefined) return own;
   return wouldBlock(op.notReadyCode?.(arg) ?? "EAGAIN", {
     op: op.name,
     address: target.describe(),

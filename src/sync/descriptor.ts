@@ -133,6 +133,9 @@ export class SyncDescriptor extends PollDesc implements SocketCore, BlockingTarg
   accept(_op: string): typeof NOT_READY {
     return remoteOnly();
   }
+  exhaustion(_op: string): undefined {
+    return remoteOnly();
+  }
   connect(_call: ConnectCall): undefined {
     return remoteOnly();
   }
