@@ -260,6 +260,14 @@ interface Row {
   target: string;
 }
 
+/** One repetition's figures of a miss row: CPython's (or the baseline's) and sockit's. */
+function record(r: Row, baseline: Result, subject: Result): void {
+  r.baseline.push(baseline.us_per_miss!);
+  r.subject.push(subject.us_per_miss!);
+  r.baselineCpu.push(baseline.cpu_us_per_miss!);
+  r.subjectCpu.push(subject.cpu_us_per_miss!);
+}
+
 async function measure(options: DriverOptions): Promise<Row[]> {
   const scale = options.quick ? 10 : 1;
   const want = (name: string): boolean =>
@@ -291,10 +299,7 @@ async function measure(options: DriverOptions): Promise<Row[]> {
       const py = await runClient(...python("miss", PYTHON_KIND[kind], n));
       const own = await runClient(...node("miss", kind, n));
       if (own.misses !== n) progress(`sockit ${kind}: ${own.misses} misses of ${n}`);
-      r.baseline.push(py.us_per_miss!);
-      r.subject.push(own.us_per_miss!);
-      r.baselineCpu.push(py.cpu_us_per_miss!);
-      r.subjectCpu.push(own.cpu_us_per_miss!);
+      record(r, py, own);
     }
     if (want("floor")) {
       const n = 200_000 / scale;
@@ -307,10 +312,7 @@ async function measure(options: DriverOptions): Promise<Row[]> {
       const py = await runClient(...python("miss", "recv", n));
       const own = await runClient(...node("floor", n));
       if (own.misses !== n) progress(`floor: ${own.misses} misses of ${n}`);
-      r.baseline.push(py.us_per_miss!);
-      r.subject.push(own.us_per_miss!);
-      r.baselineCpu.push(py.cpu_us_per_miss!);
-      r.subjectCpu.push(own.cpu_us_per_miss!);
+      record(r, py, own);
     }
     if (want("connect-floor")) {
       const n = 20_000 / scale;
@@ -323,10 +325,7 @@ async function measure(options: DriverOptions): Promise<Row[]> {
       const py = await runClient(...python("miss", "connect", n));
       const own = await runClient(...node("connect-floor", n));
       if (own.misses !== n) progress(`connect floor: ${own.misses} misses of ${n}`);
-      r.baseline.push(py.us_per_miss!);
-      r.subject.push(own.us_per_miss!);
-      r.baselineCpu.push(py.cpu_us_per_miss!);
-      r.subjectCpu.push(own.cpu_us_per_miss!);
+      record(r, py, own);
     }
     if (want("accept-rate")) {
       const n = 20_000 / scale;
