@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import fc from "fast-check";
 import { RecvBuffer } from "../src/socket/recv-buffer.js";
 
 function filled(...parts: string[]): RecvBuffer {
@@ -70,6 +71,43 @@ test("keeps order while the chunk queue is compacted and reused", () => {
   }
   got.push(...rx.read(rx.length));
   assert.deepEqual(got, sent);
+});
+
+test("any mix of pushes, discards and reads keeps the bytes, length and consumed count right", () => {
+  // A model: the bytes pushed, and how many were taken from the front. Discards of a few bytes
+  // stay inside the head chunk (the short path) and longer ones cross chunk ends.
+  const step = fc.oneof(
+    fc.record({ push: fc.uint8Array({ minLength: 1, maxLength: 12 }) }),
+    fc.record({ discard: fc.nat({ max: 20 }) }),
+    fc.record({ read: fc.nat({ max: 20 }) }),
+  );
+  fc.assert(
+    fc.property(fc.array(step, { maxLength: 60 }), (steps) => {
+      const rx = new RecvBuffer();
+      const model: number[] = [];
+      let taken = 0;
+      for (const s of steps) {
+        if ("push" in s) {
+          rx.push(Uint8Array.from(s.push));
+          model.push(...s.push);
+        } else {
+          const n = "discard" in s ? s.discard : s.read;
+          const expected = model.slice(taken, taken + n);
+          if ("discard" in s) rx.discard(n);
+          else assert.deepEqual([...rx.read(n)], expected);
+          taken += expected.length;
+        }
+        assert.equal(rx.length, model.length - taken);
+        assert.equal(rx.consumed, taken);
+        // The head chunk's view starts at the next unread byte.
+        const head = [...rx.first()];
+        assert.deepEqual(head, model.slice(taken, taken + head.length));
+        assert.equal(head.length > 0, rx.length > 0);
+      }
+      assert.deepEqual([...rx.read(rx.length)], model.slice(taken));
+    }),
+    { numRuns: 2000 },
+  );
 });
 
 test("readChunk takes the first chunk as it came: a view of owned memory, a copy of borrowed", () => {
