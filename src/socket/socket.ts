@@ -168,7 +168,7 @@ export class Socket {
    * socket is bound when the promise resolves.
    */
   bind(address: AddressInput): Promise<void> {
-    return this.#datagram ? run(this.#d, DGRAM_BIND, address) : run(this.#d, BIND, address);
+    return this.#datagram() ? run(this.#d, DGRAM_BIND, address) : run(this.#d, BIND, address);
   }
 
   /** Starts listening; `getsockname()` shows the real port afterwards. */
@@ -187,7 +187,7 @@ export class Socket {
    * again moves it and keeps the local port.
    */
   connect(address: AddressInput, options?: WaitOptions): Promise<void> {
-    return this.#datagram
+    return this.#datagram()
       ? run(this.#d, DGRAM_CONNECT, address, options)
       : run(this.#d, CONNECT, address, options);
   }
@@ -204,7 +204,7 @@ export class Socket {
    * count. `flags` (Python's positional argument) may only be 0.
    */
   send(data: Data, flags?: number | WaitOptions, options?: WaitOptions): Promise<number> {
-    return this.#datagram
+    return this.#datagram()
       ? run(this.#d, DGRAM_SEND, data, flags, options)
       : run(this.#d, SEND, data, flags, options);
   }
@@ -241,7 +241,7 @@ export class Socket {
    * (positional, as in Python, or in the options): the data is returned and stays buffered.
    */
   recv(bufsize: number, flags?: number | RecvOptions, options?: RecvOptions): Promise<Buffer> {
-    return this.#datagram
+    return this.#datagram()
       ? run(this.#d, DGRAM_RECV, bufsize, flags, options)
       : run(this.#d, RECV, bufsize, flags, options);
   }
@@ -256,7 +256,7 @@ export class Socket {
     flags?: number | RecvOptions,
     options?: RecvOptions,
   ): Promise<number> {
-    return this.#datagram
+    return this.#datagram()
       ? run(this.#d, DGRAM_RECV_INTO, buffer, nbytes, flags, options)
       : run(this.#d, RECV_INTO, buffer, nbytes, flags, options);
   }
@@ -405,8 +405,11 @@ export class Socket {
     return this.#d.readiness;
   }
 
-  /** A datagram socket runs the datagram entries of `bind`, `connect`, `send`, `recv*`. */
-  get #datagram(): boolean {
+  /**
+   * A datagram socket runs the datagram entries of `bind`, `connect`, `send`, `recv*`. A method,
+   * not a private getter: V8 reads a private getter through a runtime call even in optimised code.
+   */
+  #datagram(): boolean {
     return this.#d.type === SOCK_DGRAM;
   }
 }
