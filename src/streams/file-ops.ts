@@ -162,9 +162,17 @@ export const READLINE: Operation<
     if (call.n === 0) return units.empty;
     const stream = begin(d, call.file, "readline");
     if (stream === null) return NOT_READY;
-    const end = units.lineEnd(stream.rx, 0, call.n, atEnd(stream));
+    const { rx } = stream;
+    // A call that waited is retried as data arrives: most retries find a whole line in the
+    // first chunk, as the file's readline() does before it comes here.
+    if (call.n < 0) {
+      const line = units.quickLine(rx);
+      if (line !== undefined) return finish(stream, line);
+    }
+    const eof = atEnd(stream);
+    const end = rx.length === 0 && !eof ? -1 : units.lineEnd(rx, 0, call.n, eof);
     if (end < 0) return needMore(stream, call, roomFor(units, call.n), "readline");
-    return finish(stream, units.takeLine(stream.rx, end, "readline"));
+    return finish(stream, units.takeLine(rx, end, "readline"));
   },
   failed: (_error, call) => release(call),
   settled: release,

@@ -93,11 +93,14 @@ export class TextUnits implements Units<string> {
 
   quickLine(rx: RecvBuffer): string | undefined {
     // #windowLineEnd and takeLine in one, for `readline()`'s common case: the line and its "\n"
-    // in the window, no "\r" before it.
+    // in the window, no "\r" before it. A window used up is replaced by the next chunk's.
+    if (this.#ends === "cr" || this.#ends === "crlf") return undefined;
+    let at = rx.consumed - this.#base;
+    if (at >= this.#text.length) {
+      if (!this.#makeWindow(rx)) return undefined;
+      at = 0;
+    }
     const text = this.#text;
-    const at = rx.consumed - this.#base;
-    if (at < 0 || at >= text.length || this.#ends === "cr" || this.#ends === "crlf")
-      return undefined;
     const lf = text.indexOf("\n", at);
     if (lf < 0) return undefined;
     if (this.#ends === "any") {
