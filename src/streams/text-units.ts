@@ -56,7 +56,7 @@ export class TextUnits implements Units<string> {
   }
 
   lineEnd(rx: RecvBuffer, from: number, limit: number, eof: boolean): number {
-    const end = this.#windowLineEnd(rx, from) ?? this.#fastLineEnd(rx, from, eof);
+    const end = this.#windowLineEnd(rx, from, eof) ?? this.#fastLineEnd(rx, from, eof);
     // A character takes at least a byte: a line of at most `limit` bytes is within the limit,
     // and a buffer with fewer than `limit` bytes holds fewer than `limit` characters.
     if (limit < 0 || (end >= 0 && end - from <= limit) || (end < 0 && rx.length - from < limit)) {
@@ -132,10 +132,11 @@ export class TextUnits implements Units<string> {
 
   /**
    * The line end found in the decoded window (see `#text`), or undefined when the window does
-   * not hold it (then the bytes are searched). Lines ending at `"\n"` (and, with universal
-   * newlines, `"\r"`) only.
+   * not hold it (then the bytes are searched). When the window holds every buffered byte and no
+   * line end, there is none: −1 (or, at end of stream, the end). Lines ending at `"\n"` (and,
+   * with universal newlines, `"\r"`) only.
    */
-  #windowLineEnd(rx: RecvBuffer, from: number): number | undefined {
+  #windowLineEnd(rx: RecvBuffer, from: number, eof: boolean): number | undefined {
     if (this.#ends !== "lf" && this.#ends !== "any") return undefined;
     // `front` is where the receive buffer starts in the window.
     let front = rx.consumed - this.#base;
@@ -159,7 +160,11 @@ export class TextUnits implements Units<string> {
         return cr + (text.charCodeAt(cr + 1) === LF ? 2 : 1) - front;
       }
     }
-    return lf < 0 ? undefined : lf + 1 - front;
+    if (lf >= 0) return lf + 1 - front;
+    // A waiting readline() is tried as each read arrives: most often the buffer is one chunk,
+    // already searched here, and the bytes need not be searched again.
+    if (text.length - front !== rx.length) return undefined;
+    return eof ? rx.length : -1;
   }
 
   /** Decodes the first chunk into the window if each of its bytes is one character. */
