@@ -183,15 +183,31 @@ export function run<T extends PollDesc, Args extends unknown[], P, R>(
       op.failed?.(error, arg);
       return rejectSoon(error);
     }
-    const timeoutAt = timeout === null ? null : now() + timeout * 1000;
-    const promise = new Promise<R>(capture);
-    const resolve = captured as (value: R | Promise<never>) => void;
-    new PendingCall(target, op, arg, timeoutAt, signal, resolve);
-    return promise;
+    return waitFor(target, op as Operation<T, never, P, R>, arg, timeout, signal);
   } catch (error) {
     if (prepared) op.failed?.(error, arg as P);
     return rejectSoon(error);
   }
+}
+
+/**
+ * The waiting half of {@link run}, for a call whose first try found it not ready (run's own, or
+ * {@link tryOnce}'s): the promise of the call, tried again as its direction changes, until the
+ * timeout (seconds, `null` for none), the deadline or the signal ends it. `timeout` must not be
+ * 0: a non-blocking miss does not wait.
+ */
+export function waitFor<T extends PollDesc, P, R>(
+  target: T,
+  op: Operation<T, never, P, R>,
+  arg: P,
+  timeout: number | null,
+  signal: AbortSignal | undefined,
+): Promise<R> {
+  const timeoutAt = timeout === null ? null : now() + timeout * 1000;
+  const promise = new Promise<R>(capture);
+  const resolve = captured as (value: R | Promise<never>) => void;
+  new PendingCall(target, op, arg, timeoutAt, signal, resolve);
+  return promise;
 }
 
 /**

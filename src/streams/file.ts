@@ -21,12 +21,14 @@ import { describe } from "../core/checks.js";
 import { busyError, Descriptor } from "../socket/descriptor.js";
 import type { SocketOperation } from "../socket/operations.js";
 import {
+  callTimeout,
   closedError,
   NOT_READY,
   type Operation,
   run,
   tryOnce,
   type WaitOptions,
+  waitFor,
 } from "../socket/policy.js";
 import { UnsupportedOperation } from "./errors.js";
 import {
@@ -219,37 +221,39 @@ export abstract class SocketFile<T extends Unit, W> {
 
   /**
    * @internal Runs a read entry of file-ops.ts on this file. A call without per-call options
-   * first tries at once through the policy's own start (`tryOnce`: closed, deadline, then the
-   * attempt) with one reused call object, and goes through `run` only if it must wait: most
-   * reads of a busy stream find their data already buffered.
+   * tries at once through the policy's own start (`tryOnce`: closed, deadline, then the attempt)
+   * with one reused call object, since most reads of a busy stream find their data already
+   * buffered; one that must wait then waits (`waitFor`) with a call object of its own, without
+   * trying again first. A call with options goes through `run`.
    */
   protected runRead<R>(
     op: SocketOperation<[file: FileReader, n: number, options?: WaitOptions], ReadCall, R>,
     size: number,
     options: WaitOptions | undefined,
   ): Promise<R> {
-    if (options === undefined) {
-      const call = this.#call;
-      call.n = size;
-      try {
-        const d = this.#d;
-        const result = tryOnce(
-          d,
-          op as Operation<Descriptor, never, ReadCall, R>,
-          call,
-          d.timeout,
-          undefined,
-        );
-        if (result !== NOT_READY) return Promise.resolve(result);
-      } catch (error) {
-        return Promise.reject(error);
-      } finally {
-        // The call `run` makes asks for its own receive-buffer room.
-        call.release?.();
-        call.release = undefined;
-      }
+    if (options !== undefined) return run(this.#d, op, this, size, options);
+    const d = this.#d;
+    const entry = op as Operation<Descriptor, never, ReadCall, R>;
+    const timeout = callTimeout(d, entry, undefined);
+    const call = this.#call;
+    call.n = size;
+    let result: R | typeof NOT_READY;
+    try {
+      result = tryOnce(d, entry, call, timeout, undefined);
+    } catch (error) {
+      call.release?.();
+      call.release = undefined;
+      return Promise.reject(error);
     }
-    return run(this.#d, op, this, size, options);
+    if (result !== NOT_READY) {
+      call.release?.();
+      call.release = undefined;
+      return Promise.resolve(result);
+    }
+    // The waiting call takes over the receive-buffer room this try asked for.
+    const waiting: ReadCall = { file: this, n: size, release: call.release };
+    call.release = undefined;
+    return waitFor(d, entry, waiting, timeout, undefined);
   }
 
   /** @internal Runs a file-ops.ts entry on this file through `run`. */
