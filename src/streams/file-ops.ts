@@ -59,7 +59,11 @@ function atEnd(stream: Stream): boolean {
   return stream.eof && stream.pending === null;
 }
 
-/** A read that needs more data: raises a pending error, else lets the buffer grow to `room`. */
+/**
+ * A read that needs more data: raises a pending error, else lets the buffer grow to `room` once
+ * it is full. Until then the kernel is read anyway, and a waiting call is tried again as each
+ * read arrives, the one that fills the buffer included, so asking earlier changes nothing.
+ */
 function needMore(
   stream: Stream,
   call: { release: (() => void) | undefined },
@@ -67,7 +71,10 @@ function needMore(
   op: string,
 ): typeof NOT_READY {
   if (stream.pending !== null) throw stream.takeError(op);
-  call.release ??= demand(stream, room);
+  if (call.release === undefined) {
+    if (stream.rx.length >= stream.rcvbuf) call.release = demand(stream, room);
+    else stream.refill();
+  }
   return NOT_READY;
 }
 
