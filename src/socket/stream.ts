@@ -471,8 +471,10 @@ export class Stream extends StreamSender implements SocketOwner, ByteStream, cal
 
   /** Starts reading from the kernel again if the buffer has room (after a read consumed). */
   refill(): void {
-    if ((this.#flags & HANDED_OVER) !== 0) return;
-    if (this.#paused() && this.rx.length < this.#limit() && !this.socket.destroyed) {
+    // One test for the common case (reading, or handed over), as a file's readline() calls this
+    // for every line.
+    if ((this.#flags & (PAUSED | HANDED_OVER)) !== PAUSED) return;
+    if (this.rx.length < this.#limit() && !this.socket.destroyed) {
       this.#setPaused(false);
       this.socket.resume();
     }
