@@ -18,6 +18,7 @@ import {
   TimeoutError,
   UnsupportedOperation,
 } from "../src/index.js";
+import { descriptorOf } from "../src/socket/socket.js";
 import { checkLeaks, isCode, nextTurn, sleep, tcpPair, track } from "./helpers.js";
 
 checkLeaks();
@@ -416,6 +417,22 @@ test("a line longer than the receive buffer still arrives whole", T, async () =>
   const sending = pair.client.sendAll(line);
   assert.ok((await f.readline()).equals(line));
   await sending;
+});
+
+test("file reads that wait give back the receive-buffer room they asked for", T, async () => {
+  await using pair = await tcpPair();
+  const f = pair.server.makefile("rb") as BinaryFile;
+  const stream = descriptorOf(pair.server).openStream()!;
+  // More than the receive buffer holds, and no line end: the waiting readline asks for room.
+  const long = Buffer.alloc(1 << 20, 0x61);
+  await pair.client.sendAll(long);
+  await assert.rejects(f.readline({ timeout: 0.3 }), isCode(TimeoutError, "ETIMEDOUT"));
+  assert.equal(stream.demandCount, 0, "a timed-out readline gave its room back");
+  const rest = pair.client.sendAll(Buffer.from("b\n"));
+  const line = await f.readline();
+  await rest;
+  assert.equal(line.length, long.length + 2, "nothing was lost to the timeout");
+  assert.equal(stream.demandCount, 0, "a readline that waited and succeeded gave its room back");
 });
 
 test("readline follows the call-start rules even when a whole line is buffered", T, async () => {
