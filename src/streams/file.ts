@@ -232,23 +232,21 @@ export abstract class SocketFile<T extends Unit, W> {
     const timeout = callTimeout(d, entry, undefined);
     const call = this.#call;
     call.n = size;
-    let result: R | typeof NOT_READY;
+    let result: R | typeof NOT_READY = NOT_READY;
+    let failure: { error: unknown } | undefined;
     try {
       result = tryOnce(d, entry, call, timeout, undefined);
     } catch (error) {
-      call.release?.();
-      call.release = undefined;
-      return Promise.reject(error);
+      failure = { error };
     }
-    if (result !== NOT_READY) {
-      call.release?.();
-      call.release = undefined;
-      return Promise.resolve(result);
-    }
-    // The waiting call takes over the receive-buffer room this try asked for.
-    const waiting: ReadCall = { file: this, n: size, release: call.release };
+    // The receive-buffer room this try asked for goes to the waiting call, or back.
+    const room = call.release;
     call.release = undefined;
-    return waitFor(d, entry, waiting, timeout, undefined);
+    if (failure === undefined && result === NOT_READY) {
+      return waitFor(d, entry, { file: this, n: size, release: room }, timeout, undefined);
+    }
+    room?.();
+    return failure === undefined ? Promise.resolve(result as R) : Promise.reject(failure.error);
   }
 
   /** @internal Runs a file-ops.ts entry on this file through `run`. */
