@@ -9,14 +9,18 @@
  *
  * 1. ping-pong: 20,000 round trips of 64 B to a threaded CPython echo server, blocking and
  *    with setTimeout(5): median and p99.
- * 2. bulk: 1 GiB from a CPython sender, received with recvInto into one 64 KiB buffer.
+ * 2. bulk: 1 GiB from a CPython sender, received with recvInto into one 64 KiB buffer; and the
+ *    same with `fs.readSync` on the descriptor, the floor of any Node.js library.
  * 3. select: an echo server that is one DefaultSelector loop (sockit/sync, or CPython's
  *    selectors), driven by a CPython client over 100 connections: time per round trip.
  * 4. UDP ping-pong: 20,000 round trips of 64 B datagrams (`sendTo` + `recvFrom`) to a CPython
  *    UDP echo server: median and p99; and the same with the least blocking datagram API Node.js
  *    allows (bench/lib/blocking-dgram.ts), the floor of any such API.
  * 5. connections: 1,000 × createConnection + 64 B echo + close against the echo server, after
- *    a first one timed on its own (in sockit/sync, it starts the helper thread).
+ *    a first one timed on its own (in sockit/sync, it starts the helper thread); and the same
+ *    with the two floors of bench/lib/blocking-connect.ts: the least a helper-thread design can
+ *    do, and a connection made on the calling thread's own handle (which no library can build
+ *    on; see there).
  *
  * Progress goes to stderr, the Markdown table (or JSON) to stdout. Benchmarks report; they
  * never fail on a missed target.
@@ -24,6 +28,7 @@
 
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { readSync } from "node:fs";
 import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 import {
@@ -37,8 +42,14 @@ import {
   type Socket,
   socket,
 } from "../src/sync/index.js";
+import {
+  type BlockingConnection,
+  connectOnThisThread,
+  HelperConnector,
+} from "./lib/blocking-connect.js";
 import { BlockingDgram } from "./lib/blocking-dgram.js";
 import {
+  type Command,
   type DriverOptions,
   parseDriverOptions,
   pythonVersion,
@@ -79,15 +90,29 @@ function pingpong(port: number, n: number, mode: string): Result {
   return { median_us: times[n >> 1]! * 1000, p99_us: times[Math.floor(n * 0.99)]! * 1000 };
 }
 
-function bulkReceiver(total: number): Result {
+/**
+ * Receives `total` bytes with `recvInto` into one 64 KiB buffer; or, as the floor, with
+ * `fs.readSync` on the same descriptor: the least any Node.js library can do per read. (The
+ * descriptor is non-blocking until sockit's first wait; a floor read that finds it so lets one
+ * `recvInto` wait, which leaves it blocking.)
+ */
+function bulkReceiver(total: number, floor: boolean): Result {
   const server = createServer(["127.0.0.1", 0]);
   console.log((server.getsockname() as [string, number])[1]);
   const [conn] = server.accept();
+  const fd = conn.fileno();
   const buffer = Buffer.alloc(64 * 1024);
+  const readFloor = (): number => {
+    try {
+      return readSync(fd, buffer, 0, buffer.length, null);
+    } catch {
+      return conn.recvInto(buffer);
+    }
+  };
   let got = 0;
   const start = performance.now();
   while (got < total) {
-    const n = conn.recvInto(buffer);
+    const n = floor ? readFloor() : conn.recvInto(buffer);
     if (n === 0) break;
     got += n;
   }
@@ -136,15 +161,28 @@ function selectServer(): never {
   }
 }
 
-function connections(port: number, n: number): Result {
+/** Who makes the connections: sockit/sync, or one of the floors (bench/lib/blocking-connect.ts). */
+function connector(kind: string): (address: [string, number]) => BlockingConnection {
+  if (kind === "sockit") return (address) => createConnection(address);
+  if (kind === "helper-floor") {
+    const helper = new HelperConnector();
+    return (address) => helper.createConnection(address);
+  }
+  if (kind === "own-thread") return connectOnThisThread;
+  throw new Error(`unknown connector ${kind}`);
+}
+
+function connections(port: number, n: number, kind: string): Result {
   const buffer = Buffer.alloc(64);
+  const connect = connector(kind);
   const one = (): void => {
-    const sock = createConnection(["127.0.0.1", port]);
+    const sock = connect(["127.0.0.1", port]);
     sock.sendAll(MESSAGE);
     for (let got = 0; got < 64; ) got += sock.recvInto(buffer.subarray(got));
     sock.close();
   };
-  // The first connection is timed on its own: it starts the helper thread.
+  // The first connection is timed on its own: it starts the helper thread (not the own-thread
+  // floor's).
   let start = performance.now();
   one();
   const first = performance.now() - start;
@@ -183,9 +221,10 @@ function runRole(role: string, args: string[]): void {
   const number = (i: number): number => Number(args[i]);
   let result: Result;
   if (role === "pingpong") result = pingpong(number(0), number(1), args[2]!);
-  else if (role === "bulk-receiver") result = bulkReceiver(number(0));
+  else if (role === "bulk-receiver") result = bulkReceiver(number(0), false);
+  else if (role === "bulk-floor-receiver") result = bulkReceiver(number(0), true);
   else if (role === "select-server") selectServer();
-  else if (role === "connections") result = connections(number(0), number(1));
+  else if (role === "connections") result = connections(number(0), number(1), args[2]!);
   else if (role === "udp-pingpong") result = udpPingpong(number(0), number(1));
   else if (role === "udp-floor-pingpong") result = udpPingpong(number(0), number(1), true);
   else throw new Error(`unknown role ${role}`);
@@ -245,10 +284,8 @@ async function measure(options: DriverOptions): Promise<Row[]> {
       if (want("bulk")) {
         const total = Math.floor(1024 ** 3 / scale);
         const bulk = row("bulk 1 GiB, recvInto 64 KiB", "MB/s", false);
-        for (const [who, target] of [
-          ["cpython", python("bulk-receiver", total)],
-          ["sockit", sockit("bulk-receiver", total)],
-        ] as const) {
+        const floor = row("bulk, the fs.readSync floor in sockit's column", "MB/s", false);
+        const receive = async (target: Command): Promise<number> => {
           const [receiver, port] = await startServer(...target);
           const sender = spawn(...python("bulk-sender", port, total), { stdio: "inherit" });
           const sent = once(sender, "exit");
@@ -256,8 +293,13 @@ async function measure(options: DriverOptions): Promise<Row[]> {
           receiver.stdout!.on("data", (chunk: string) => lines.push(chunk));
           await Promise.all([once(receiver, "exit"), sent]);
           const json = lines.join("").trim().split("\n").pop()!;
-          bulk[who].push((JSON.parse(json) as Result).mb_per_s!);
-        }
+          return (JSON.parse(json) as Result).mb_per_s!;
+        };
+        const cpython = await receive(python("bulk-receiver", total));
+        bulk.cpython.push(cpython);
+        floor.cpython.push(cpython);
+        bulk.sockit.push(await receive(sockit("bulk-receiver", total)));
+        floor.sockit.push(await receive(sockit("bulk-floor-receiver", total)));
       }
       if (want("select")) {
         const select = row("select echo loop, 100 connections, per round trip", "µs", true);
@@ -306,14 +348,26 @@ async function measure(options: DriverOptions): Promise<Row[]> {
           true,
         );
         const conns = row("1,000 × connect + echo 64 B + close after it, each", "µs", true);
-        for (const [who, target] of [
-          ["cpython", python("connections", echoPort, n)],
-          ["sockit", sockit("connections", echoPort, n)],
-        ] as const) {
-          const result = await runClient(...target);
-          first[who].push(result.first_us!);
-          conns[who].push(result.us_per_connection!);
-        }
+        const helperFloor = row(
+          "the same, the helper-thread floor in sockit's column, each",
+          "µs",
+          true,
+        );
+        const ownFloor = row(
+          "the same, connecting on the calling thread (not usable) in sockit's column, each",
+          "µs",
+          true,
+        );
+        const cpython = await runClient(...python("connections", echoPort, n));
+        const ours = await runClient(...sockit("connections", echoPort, n, "sockit"));
+        const helper = await runClient(...sockit("connections", echoPort, n, "helper-floor"));
+        const own = await runClient(...sockit("connections", echoPort, n, "own-thread"));
+        first.cpython.push(cpython.first_us!);
+        first.sockit.push(ours.first_us!);
+        for (const r of [conns, helperFloor, ownFloor]) r.cpython.push(cpython.us_per_connection!);
+        conns.sockit.push(ours.us_per_connection!);
+        helperFloor.sockit.push(helper.us_per_connection!);
+        ownFloor.sockit.push(own.us_per_connection!);
       }
     }
   } finally {
