@@ -140,6 +140,27 @@ c.close()`);
   assert.equal((await peer.done()).code, 0);
 });
 
+test("a bare connection with a timeout wakes when its data arrives, not at its deadline", async () => {
+  // The wait sleeps until the helper's probe of the bare handle reports the data (0.3 s); with
+  // no report it would sleep until its 5 s deadline, then find the data.
+  const peer = python(`import socket, time
+s = socket.create_server(("127.0.0.1", 0))
+print(s.getsockname()[1], flush=True)
+c, _ = s.accept()
+time.sleep(0.3)
+c.sendall(b"late")
+c.recv(1)
+c.close()`);
+  const port = Number(await peer.firstLine);
+  const client = createConnection(["127.0.0.1", port], { timeout: 5 });
+  const start = performance.now();
+  assert.equal(client.recv(10).toString(), "late");
+  const elapsed = performance.now() - start;
+  assert.ok(elapsed >= 250 && elapsed < 2000, `recv returned after ${elapsed} ms`);
+  client.close();
+  assert.equal((await peer.done()).code, 0);
+});
+
 test("a bare connection works in a selector, detaches and is adopted, and resets with unread data", () => {
   const server = createServer(["127.0.0.1", 0]);
   const address = server.getsockname() as [string, number];

@@ -37,18 +37,17 @@ export class BareConnection {
   readonly label: string;
   closed = false;
   readonly #handle: TcpHandle;
-  readonly #probe: Probe;
+  /**
+   * Made when first asked for: a thread that blocks in the kernel, as a blocking socket on the
+   * main thread does, never asks, and setting one up costs each connection a few microseconds.
+   */
+  #probe: Probe | undefined;
   #ready: (() => void) | undefined;
 
   constructor(handle: TcpHandle, family: number, label: string) {
     this.#handle = handle;
     this.family = family;
     this.label = label;
-    this.#probe = bareProbe(
-      handle,
-      () => !this.closed,
-      () => this.#ready?.(),
-    );
   }
 
   fileno(): number {
@@ -57,6 +56,12 @@ export class BareConnection {
 
   /** Asks the probe for one report of readability. */
   arm(): void {
+    if (this.closed) return;
+    this.#probe ??= bareProbe(
+      this.#handle,
+      () => !this.closed,
+      () => this.#ready?.(),
+    );
     this.#probe.arm();
   }
 
@@ -76,7 +81,7 @@ export class BareConnection {
   /** Closes the connection; with `reset`, with an RST (unread data, SO_LINGER 0) as Linux does. */
   close(reset: boolean): void {
     if (this.closed) return;
-    this.#probe.stop();
+    this.#probe?.stop();
     this.closed = true;
     if (!reset || this.#handle.reset() !== 0) this.#handle.close();
   }
@@ -86,7 +91,7 @@ export class BareConnection {
    * socket's stream has its own) and this object is done with.
    */
   toSocket(): Socket {
-    this.#probe.stop();
+    this.#probe?.stop();
     this.closed = true;
     this.#ready = undefined;
     return socketOf(Descriptor.connected(this.family, Stream.fromHandle(this.#handle, NO_SINK)));

@@ -40,10 +40,10 @@ export class FdStream implements ByteStream {
   #eof = false;
   #writeShut = false;
 
-  constructor(fd: number, leftover: Uint8Array, label: string) {
+  constructor(fd: number, leftover: Uint8Array | undefined, label: string) {
     this.fd = fd;
     this.label = label;
-    if (leftover.length > 0) this.rx.push(leftover);
+    if (leftover !== undefined && leftover.length > 0) this.rx.push(leftover);
   }
 
   /** Marks the write side shut (after `shutdown(SHUT_WR)`): sends are EPIPE. */

@@ -48,8 +48,8 @@ import { HEARTBEAT, HEARTBEAT_MS, HELLO_CHANNEL, type Hello, STARTED } from "./p
 export interface Direct {
   /** The descriptor. */
   readonly fd: number;
-  /** What the helper had read before the hand-over: the thread takes it first. */
-  readonly leftover: Uint8Array;
+  /** What the helper had read before the hand-over, if anything: the thread takes it first. */
+  readonly leftover?: Uint8Array | undefined;
   /** The peer's address, for messages. */
   readonly label: string;
   /** Whether the helper has already put the descriptor in blocking mode, as the thread asked. */
@@ -118,7 +118,8 @@ function handOver(id: number, sock: Socket, blocking = false): Direct | undefine
     });
   watched.set(id, { arm: handed.arm, watch, waiters: new Map(), stop: undefined });
   const kernel = blocking && setDescriptorBlocking(stream.socket, true);
-  return { fd: handed.fd, leftover: handed.leftover, label: stream.label, blocking: kernel };
+  const leftover = handed.leftover.length > 0 ? handed.leftover : undefined;
+  return { fd: handed.fd, leftover, label: stream.label, blocking: kernel };
 }
 
 /** Registers a bare connection, handed over at once (with `blocking`, in blocking mode). */
@@ -128,11 +129,10 @@ function registerBare(bare: BareConnection, blocking: boolean): SocketInfo {
   const watch = (ready: () => void): (() => void) => bare.watch(ready);
   watched.set(id, { arm: () => bare.arm(), watch, waiters: new Map(), stop: undefined });
   const kernel = blocking && bare.setBlocking(true);
-  const direct = { fd: bare.fileno(), leftover: EMPTY, label: bare.label, blocking: kernel };
+  // Nothing was read before the hand-over: no leftover to copy into the reply.
+  const direct = { fd: bare.fileno(), label: bare.label, blocking: kernel };
   return { id, family: bare.family, type: bare.type, direct };
 }
-
-const EMPTY = new Uint8Array(0);
 
 /** Stops watching socket `id` for its thread: whoever waits for it tries again. */
 function unwatch(id: number): void {
@@ -225,7 +225,7 @@ const METHODS: Methods = {
   adopt: (_link, fd: number): SocketInfo => {
     for (const [id, held] of sockets) {
       if (held.closed || held.fileno() !== fd) continue;
-      const leftover = detached.get(id) ?? EMPTY;
+      const leftover = detached.get(id);
       detached.delete(id);
       if (!watched.has(id)) {
         return { id, family: held.family, type: held.type, direct: handOver(id, socketOf(id)) };
