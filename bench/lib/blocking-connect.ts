@@ -47,8 +47,11 @@ function tcpBinding(): TcpBinding {
 
 /** A connected descriptor the calling thread reads and writes itself, in blocking mode. */
 export interface BlockingConnection {
+  /** Writes all of `data`, waiting for room. */
   sendAll(data: Uint8Array): void;
+  /** Reads what is there into `buffer` (waiting for something); 0 at end of stream. */
   recvInto(buffer: Uint8Array): number;
+  /** Closes the connection. */
   close(): void;
 }
 
@@ -127,6 +130,7 @@ export class HelperConnector {
     return descriptorCalls(fd, () => this.#worker.postMessage(seq));
   }
 
+  /** Stops the connecting thread. */
   close(): void {
     void this.#worker.terminate();
   }
