@@ -157,13 +157,16 @@ export class FdStream implements ByteStream {
     }
   }
 
-  /** One write(2): the count accepted, NOT_READY on EAGAIN, or the error Python raises. */
-  #write(data: Uint8Array, op: string): number | typeof NOT_READY {
+  /**
+   * One write(2) of `data` from `offset` on: the count accepted, NOT_READY on EAGAIN, or the
+   * error Python raises.
+   */
+  #write(data: Uint8Array, offset: number, op: string): number | typeof NOT_READY {
     if (this.#writeShut) throw new BrokenPipeError("EPIPE", { op, address: this.label });
     const limit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
     try {
-      return writeSync(this.fd, data, 0, data.length);
+      return writeSync(this.fd, data, offset, data.length - offset);
     } catch (error) {
       Error.stackTraceLimit = limit;
       if ((error as { code?: unknown }).code === "EAGAIN") return NOT_READY;
@@ -175,13 +178,13 @@ export class FdStream implements ByteStream {
 
   send(data: Uint8Array, op: string): number | typeof NOT_READY {
     if (data.length === 0) return 0;
-    return this.#write(data, op);
+    return this.#write(data, 0, op);
   }
 
   sendAll(state: SendAllState, op: string): undefined | typeof NOT_READY {
     const { data } = state;
     while (state.sent < data.length) {
-      const count = this.#write(data.subarray(state.sent), op);
+      const count = this.#write(data, state.sent, op);
       if (count === NOT_READY) return NOT_READY;
       state.sent += count;
     }
