@@ -206,6 +206,42 @@ test("a connection made blocking on arrival still honours non-blocking mode and 
   }
 });
 
+test("recvInto on a connection made blocking on arrival: exact counts, then 0 at end of stream", () => {
+  // The call a blocking receive loop makes, recvInto(buffer) alone, is one read(2) here; its
+  // count, what it filled, and the modes and deadlines around it must be the general path's.
+  const server = createServer(["127.0.0.1", 0]);
+  const client = createConnection(server.getsockname() as [string, number]);
+  const [conn] = server.accept();
+  try {
+    const buffer = Buffer.alloc(8);
+    conn.sendAll("0123456789");
+    assert.equal(client.recvInto(buffer), 8);
+    assert.equal(buffer.toString(), "01234567");
+    assert.equal(client.recvInto(buffer), 2);
+    assert.equal(buffer.subarray(0, 2).toString(), "89");
+    client.setTimeout(0.2);
+    const started = performance.now();
+    assert.throws(() => client.recvInto(buffer), TimeoutError);
+    assert.ok(performance.now() - started >= 200, "the timeout fired early");
+    client.setTimeout(null);
+    client.setReadDeadline(Date.now() - 1);
+    assert.throws(() => client.recvInto(buffer), TimeoutError);
+    client.setReadDeadline(null);
+    conn.sendAll("abc");
+    conn.close();
+    assert.equal(client.recvInto(buffer), 3);
+    assert.equal(buffer.subarray(0, 3).toString(), "abc");
+    assert.equal(client.recvInto(buffer), 0);
+    assert.equal(client.recvInto(buffer), 0);
+    client.close();
+    assert.throws(() => client.recvInto(buffer), { code: "EBADF" });
+  } finally {
+    conn.close();
+    client.close();
+    server.close();
+  }
+});
+
 test("a worker started after the helper makes and uses its own sockets, on every runtime", async () => {
   // This thread has started the helper; the worker finds it (or, on Bun, starts its own).
   const [a, b] = socketpair();

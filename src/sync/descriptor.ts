@@ -29,7 +29,7 @@ import {
   checkWaitOptions,
   closedError,
   type Direction,
-  type NOT_READY,
+  NOT_READY,
   type Operation,
   PollDesc,
   runSync,
@@ -198,7 +198,28 @@ export class SyncDescriptor extends PollDesc implements SocketCore, BlockingTarg
 
   /** Runs `op` with `args` (see the module comment) and returns its value. */
   run(op: SyncOperation, args: unknown[]): unknown {
-    if (this.#direct !== undefined && isDataCall(op.name)) {
+    const direct = this.#direct;
+    if (direct !== undefined && isDataCall(op.name)) {
+      // The common case of a blocking socket first (as small sendAlls and readline() are in the
+      // async flavour): `recvInto(buffer)` alone on an open socket whose descriptor already waits
+      // in the kernel (the main thread, no timeout, no read deadline) is one read(2) and nothing
+      // else. The general path gives the same answer, through some ten calls that each cost
+      // more than usual here: a read that waited in the kernel returns with the CPU's caches
+      // full of whatever ran meanwhile. Anything else, a would-block included, takes that path.
+      if (
+        op.name === "recvInto" &&
+        args.length === 1 &&
+        this.#kernelWaits &&
+        this.timeout === null &&
+        !this.closed &&
+        this.deadline("read") === null
+      ) {
+        const buffer = args[0];
+        if (buffer instanceof Uint8Array && buffer.length > 0) {
+          const count = direct.recvInto(buffer, buffer.length, "recvInto");
+          if (count !== NOT_READY) return count;
+        }
+      }
       const value = runSync(this, op, ...args);
       this.#sendBackoff = 1;
       return value;
