@@ -200,25 +200,9 @@ export class SyncDescriptor extends PollDesc implements SocketCore, BlockingTarg
   run(op: SyncOperation, args: unknown[]): unknown {
     const direct = this.#direct;
     if (direct !== undefined && isDataCall(op.name)) {
-      // The common case of a blocking socket first (as small sendAlls and readline() are in the
-      // async flavour): `recvInto(buffer)` alone on an open socket whose descriptor already waits
-      // in the kernel (the main thread, no timeout, no read deadline) is one read(2) and nothing
-      // else. The general path gives the same answer, through some ten calls that each cost
-      // more than usual here: a read that waited in the kernel returns with the CPU's caches
-      // full of whatever ran meanwhile. Anything else, a would-block included, takes that path.
-      if (
-        op.name === "recvInto" &&
-        args.length === 1 &&
-        this.#kernelWaits &&
-        this.timeout === null &&
-        !this.closed &&
-        this.deadline("read") === null
-      ) {
-        const buffer = args[0];
-        if (buffer instanceof Uint8Array && buffer.length > 0) {
-          const count = direct.recvInto(buffer, buffer.length, "recvInto");
-          if (count !== NOT_READY) return count;
-        }
+      if (op.name === "recvInto") {
+        const count = this.#blockingRecvInto(args, direct);
+        if (count !== NOT_READY) return count;
       }
       const value = runSync(this, op, ...args);
       this.#sendBackoff = 1;
@@ -274,6 +258,23 @@ export class SyncDescriptor extends PollDesc implements SocketCore, BlockingTarg
         return value instanceof Uint8Array ? asBuffer(value) : value;
       }
     }
+  }
+
+  /**
+   * The common case of a blocking socket, tried first (as small sendAlls and readline() are in
+   * the async flavour): `recvInto(buffer)` alone, on an open socket whose descriptor already
+   * waits in the kernel (the main thread, no timeout, no read deadline), is one read(2) and
+   * nothing else. The general path gives the same answer through some ten calls, each of which
+   * costs more than usual here: a read that waited in the kernel comes back with the CPU's
+   * caches full of whatever ran meanwhile. NOT_READY (a would-block included) sends the call to
+   * that path.
+   */
+  #blockingRecvInto(args: unknown[], direct: FdStream): number | typeof NOT_READY {
+    const buffer = args[0];
+    const plain = args.length === 1 && buffer instanceof Uint8Array && buffer.length > 0;
+    if (!plain || !this.#kernelWaits || this.timeout !== null || this.closed) return NOT_READY;
+    if (this.deadline("read") !== null) return NOT_READY;
+    return direct.recvInto(buffer, buffer.length, "recvInto");
   }
 
   // --- the calls that never wait ------------------------------------------------------------
