@@ -343,6 +343,30 @@ s.close()`,
       assert.equal(p.b.fileno(), -1);
     });
 
+    test("with bytes already received, recv and recvInto still check everything first", async () => {
+      await using p = await pair(api);
+      await p.a.sendAll("waiting");
+      // A peek leaves the bytes received but not taken, in either flavour.
+      assert.equal((await p.b.recv(7, MSG_PEEK)).toString(), "waiting");
+      await assert.rejects(async () => p.b.recv(1.5), TypeError);
+      await assert.rejects(async () => p.b.recv(2 ** 31), RangeError);
+      await assert.rejects(async () => p.b.recvInto("x" as unknown as Uint8Array), TypeError);
+      assert.equal(await p.b.recvInto(new Uint8Array(0)), 0);
+      p.b.setReadDeadline(Date.now() - 1);
+      await assert.rejects(async () => p.b.recvInto(Buffer.alloc(4)), TimeoutError);
+      p.b.setReadDeadline(null);
+      const into = Buffer.alloc(4);
+      assert.equal(await p.b.recvInto(into), 4);
+      assert.equal(into.toString(), "wait");
+      assert.equal((await p.b.recv(10)).toString(), "ing");
+      await p.a.sendAll("more");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal((await p.b.recv(2, MSG_PEEK)).toString(), "mo");
+      p.b.close();
+      await assert.rejects(async () => p.b.recv(10), isCode(SocketError, "EBADF"));
+      await assert.rejects(async () => p.b.recvInto(into), isCode(SocketError, "EBADF"));
+    });
+
     test("wrong types and values are TypeError and RangeError", async () => {
       await using p = await pair(api);
       await assert.rejects(async () => p.b.recv(-1), RangeError);

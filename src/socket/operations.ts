@@ -173,13 +173,12 @@ export const SEND_ALL: SocketOperation<
 > = {
   name: "sendAll",
   direction: "write",
-  quick: (d, data, flags, options) => {
+  quick: (d, [data, flags, options]) => {
     // A small send that fits in the send buffer of an open socket, with no per-call options or
     // write deadline, can neither wait nor fail: it needs none of the policy.
-    if (flags !== undefined || options !== undefined || d.closed) return false;
-    if (d.deadline("write") !== null || !(data instanceof Uint8Array)) return false;
-    const stream = d.openStream();
-    return stream?.sendSmall(data) === true;
+    if (flags !== undefined || options !== undefined || d.closed) return NOT_READY;
+    if (d.deadline("write") !== null || !(data instanceof Uint8Array)) return NOT_READY;
+    return d.openStream()?.sendSmall(data) === true ? undefined : NOT_READY;
   },
   prepare: (_d, data, flags) => {
     checkSendFlags(flags, "sendAll");
@@ -196,6 +195,16 @@ export const SEND_ALL: SocketOperation<
 
 // --- receiving ---------------------------------------------------------------------------------
 
+/**
+ * The stream a plain receive (no flags or options) may use without the policy: that of an open
+ * socket with no read deadline, if the receive needs no wait (see `ByteStream.receivesNow`).
+ */
+function quickStream(d: SocketCore): ByteStream | undefined {
+  if (d.closed || d.deadline("read") !== null) return undefined;
+  const stream = d.openStream();
+  return stream?.receivesNow(d.timeout === null) === true ? stream : undefined;
+}
+
 /** A receive that peeks (MSG_PEEK): rare, so only it allocates. */
 interface Peek {
   readonly peek: number;
@@ -209,6 +218,13 @@ export const RECV: SocketOperation<
 > = {
   name: "recv",
   direction: "read",
+  quick: (d, [bufsize, flags, options]) => {
+    if (flags !== undefined || options !== undefined || typeof bufsize !== "number") {
+      return NOT_READY;
+    }
+    if (!(bufsize > 0 && bufsize <= MAX_SIZE && Number.isInteger(bufsize))) return NOT_READY;
+    return quickStream(d)?.recv(bufsize, false, "recv") ?? NOT_READY;
+  },
   prepare: (_d, bufsize, flags, options) => {
     const n = checkSize(bufsize, "recv(): bufsize");
     return recvFlags(flags, options, "recv") ? { peek: n } : n;
@@ -243,6 +259,11 @@ export const RECV_INTO: SocketOperation<
 > = {
   name: "recvInto",
   direction: "read",
+  quick: (d, [buffer, nbytes, flags, options]) => {
+    if (nbytes !== undefined || flags !== undefined || options !== undefined) return NOT_READY;
+    if (!(buffer instanceof Uint8Array) || buffer.length === 0) return NOT_READY;
+    return quickStream(d)?.recvInto(buffer, buffer.length, "recvInto") ?? NOT_READY;
+  },
   prepare: (_d, buffer, nbytes, flags, options) => {
     if (!(buffer instanceof Uint8Array)) {
       throw new TypeError(`recvInto(): buffer must be a Uint8Array, got ${describe(buffer)}`);

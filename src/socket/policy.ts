@@ -14,6 +14,10 @@
  * - `s > 0`: the same, but give up with `TimeoutError` at the earliest of the call's timeout, the
  *   direction's deadline and the abort signal.
  *
+ * An operation may have a quick path, tried before all of this (see `Operation.quick`): the
+ * plain, common case of the call that can skip the checks and the mode because its answer
+ * comes at once (or, on a blocking descriptor, from the kernel's own wait).
+ *
  * Because an attempt consumes nothing unless it succeeds, a timeout, an abort or a non-blocking
  * miss loses no data. The timeout bounds the whole call, so a call that needs several waits
  * (sendAll, recvExactly, recvUntil) is bounded as a whole, and a call that needs one wait (recv,
@@ -59,10 +63,14 @@ export interface Operation<T extends PollDesc, Args extends unknown[], P, R> {
   /** Waits whatever the mode (listen, bind: the answer comes at once, never a would-block). */
   readonly ignoresMode?: boolean;
   /**
-   * A call that needs none of the policy, tried first: true when it is already done (sendAll's
-   * small copy into the send buffer, which can neither wait nor fail).
+   * The call's common case, tried before anything else: its result when the plain call (no
+   * flags or options, on an open socket with no deadline) needs none of the policy, because it
+   * is done at once (a small `sendAll` copied into the send buffer, a `recv` or `recvInto` of
+   * bytes already here) or may wait in the kernel (see `ByteStream.receivesNow`). Otherwise
+   * NOT_READY, having consumed nothing, and the call runs the general way. Its errors are the
+   * call's.
    */
-  quick?(target: T, ...args: Args): boolean;
+  quick?(target: T, args: Args): R | typeof NOT_READY;
   /** Checks the arguments (TypeError, RangeError) and returns what the attempt needs. */
   prepare(target: T, ...args: Args): P;
   /** The per-call options among the arguments. */
@@ -165,10 +173,14 @@ export function run<T extends PollDesc, Args extends unknown[], P, R>(
   op: Operation<T, Args, P, R>,
   ...args: Args
 ): Promise<R> {
-  if (op.quick?.(target, ...args) === true) return DONE as Promise<R>;
   let arg: P | undefined;
   let prepared = false;
   try {
+    if (op.quick !== undefined) {
+      const done = op.quick(target, args);
+      if (done === undefined) return DONE as Promise<R>;
+      if (done !== NOT_READY) return Promise.resolve(done);
+    }
     arg = op.prepare(target, ...args);
     prepared = true;
     const options = checkWaitOptions(op.options(...args), op.name);
@@ -242,7 +254,7 @@ function captureReject(_resolve: unknown, reject: (reason: unknown) => void): vo
   capturedReject = reject;
 }
 
-/** The promise of a call that `quick` finished. */
+/** The promise of a call that `quick` finished with no value. */
 const DONE: Promise<undefined> = Promise.resolve(undefined);
 
 /** What the synchronous flavour's targets add to PollDesc: waiting on the calling thread. */
@@ -265,9 +277,12 @@ export interface BlockingTarget extends PollDesc {
 export function runSync<T extends BlockingTarget, Args extends unknown[], P, R>(
   target: T,
   op: Operation<T, Args, P, R>,
-  ...args: Args
+  args: Args,
 ): R {
-  if (op.quick?.(target, ...args) === true) return undefined as R;
+  if (op.quick !== undefined) {
+    const done = op.quick(target, args);
+    if (done !== NOT_READY) return done;
+  }
   const arg = op.prepare(target, ...args);
   const call = op as Operation<T, never, P, R>;
   let waited = false;

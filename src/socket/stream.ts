@@ -552,6 +552,11 @@ export class Stream extends StreamSender implements SocketOwner, ByteStream, cal
     return calls.sendSmall(this, data);
   }
 
+  /** Bytes are buffered: the event loop, not the kernel, is what a receive here waits on. */
+  receivesNow(_blockingCall: boolean): boolean {
+    return this.rx.length > 0;
+  }
+
   /** SHUT_RD: reads now see end of stream; later data is dropped. */
   shutdownRead(): void {
     this.#flags |= READ_SHUT | EOF;

@@ -126,6 +126,11 @@ export interface ByteStream {
   sendAll(state: SendAllState, op: string): undefined | typeof NOT_READY;
   /** A small `sendAll` done at once when it can neither wait nor fail; false otherwise. */
   sendSmall(data: Uint8Array): boolean;
+  /**
+   * Whether a receive tried now needs no wait from the policy: bytes are buffered here, or, for
+   * a `blockingCall` (no timeout, no deadline), the descriptor waits in the kernel itself.
+   */
+  receivesNow(blockingCall: boolean): boolean;
   /** Lets reads buffer `bytes` (a whole-operation read larger than the buffer); a release. */
   demand(bytes: number): () => void;
 }

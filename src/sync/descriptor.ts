@@ -29,7 +29,7 @@ import {
   checkWaitOptions,
   closedError,
   type Direction,
-  NOT_READY,
+  type NOT_READY,
   type Operation,
   PollDesc,
   runSync,
@@ -198,13 +198,8 @@ export class SyncDescriptor extends PollDesc implements SocketCore, BlockingTarg
 
   /** Runs `op` with `args` (see the module comment) and returns its value. */
   run(op: SyncOperation, args: unknown[]): unknown {
-    const direct = this.#direct;
-    if (direct !== undefined && isDataCall(op.name)) {
-      if (op.name === "recvInto") {
-        const count = this.#blockingRecvInto(args, direct);
-        if (count !== NOT_READY) return count;
-      }
-      const value = runSync(this, op, ...args);
+    if (this.#direct !== undefined && isDataCall(op.name)) {
+      const value = runSync(this, op, args);
       this.#sendBackoff = 1;
       return value;
     }
@@ -258,23 +253,6 @@ export class SyncDescriptor extends PollDesc implements SocketCore, BlockingTarg
         return value instanceof Uint8Array ? asBuffer(value) : value;
       }
     }
-  }
-
-  /**
-   * The common case of a blocking socket, tried first (as small sendAlls and readline() are in
-   * the async flavour): `recvInto(buffer)` alone, on an open socket whose descriptor already
-   * waits in the kernel (the main thread, no timeout, no read deadline), is one read(2) and
-   * nothing else. The general path gives the same answer through some ten calls, each of which
-   * costs more than usual here: a read that waited in the kernel comes back with the CPU's
-   * caches full of whatever ran meanwhile. NOT_READY (a would-block included) sends the call to
-   * that path.
-   */
-  #blockingRecvInto(args: unknown[], direct: FdStream): number | typeof NOT_READY {
-    const buffer = args[0];
-    const plain = args.length === 1 && buffer instanceof Uint8Array && buffer.length > 0;
-    if (!plain || !this.#kernelWaits || this.timeout !== null || this.closed) return NOT_READY;
-    if (this.deadline("read") !== null) return NOT_READY;
-    return direct.recvInto(buffer, buffer.length, "recvInto");
   }
 
   // --- the calls that never wait ------------------------------------------------------------

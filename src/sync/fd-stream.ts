@@ -196,6 +196,11 @@ export class FdStream implements ByteStream {
     return false;
   }
 
+  /** Bytes are buffered, or a call that may wait for ever waits in read(2) itself. */
+  receivesNow(blockingCall: boolean): boolean {
+    return this.rx.length > 0 || (blockingCall && this.blocking);
+  }
+
   /** Reads buffer as much as a call needs already. */
   demand(_bytes: number): () => void {
     return release;
