@@ -70,15 +70,18 @@ export function checkSelectTimeout(value: unknown, where: string): number | null
   return value <= 0 ? 0 : value;
 }
 
+/** Whether `value` is a count of bytes: an integer from 0 to 2**31 - 1. */
+export function isSize(value: unknown): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= MAX_SIZE;
+}
+
 /** A count of bytes: an integer from 0 to 2**31 - 1. */
 export function checkSize(value: unknown, where: string): number {
+  if (isSize(value)) return value;
   if (typeof value !== "number" || !Number.isInteger(value)) {
     throw new TypeError(`${where} must be an integer number of bytes, got ${describe(value)}`);
   }
-  if (value < 0 || value > MAX_SIZE) {
-    throw new RangeError(`${where} must be 0-${MAX_SIZE} bytes, got ${value}`);
-  }
-  return value;
+  throw new RangeError(`${where} must be 0-${MAX_SIZE} bytes, got ${value}`);
 }
 
 /** Largest byte count a call takes (what a 32-bit `int` holds, as in CPython's C calls). */

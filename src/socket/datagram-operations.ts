@@ -10,7 +10,7 @@
  */
 
 import { isIP } from "node:net";
-import { checkSize, describe, MAX_SIZE, toBytes } from "../core/checks.js";
+import { checkSize, describe, isSize, toBytes } from "../core/checks.js";
 import { AF_INET6, MSG_PEEK, MSG_TRUNC } from "../core/constants.js";
 import { AddressInfoError, SocketError } from "../core/errors.js";
 import { type Address, type AddressInput, type Endpoint, formatAddress } from "../net/address.js";
@@ -277,7 +277,7 @@ function receiveFlags(
   if (truncAllowed && value === MSG_TRUNC) return TRUNC;
   if (truncAllowed && value === (MSG_PEEK | MSG_TRUNC)) return PEEK_TRUNC;
   const allowed = truncAllowed ? "MSG_PEEK, MSG_TRUNC or both" : "MSG_PEEK";
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > MAX_SIZE) {
+  if (!isSize(value)) {
     throw new TypeError(`${op}(): flags must be 0 or ${allowed}, got ${describe(value)}`);
   }
   throw new SocketError("EOPNOTSUPP", { op }, `unsupported flags ${value} (only ${allowed})`);

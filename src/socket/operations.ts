@@ -11,7 +11,7 @@
  * position Python gives it; the per-call options object always comes last.
  */
 
-import { checkSize, describe, MAX_SIZE, toBytes } from "../core/checks.js";
+import { checkSize, describe, isSize, toBytes } from "../core/checks.js";
 import { MSG_PEEK, SOMAXCONN } from "../core/constants.js";
 import { SocketError } from "../core/errors.js";
 import type { Address, AddressInput, Endpoint } from "../net/address.js";
@@ -219,10 +219,8 @@ export const RECV: SocketOperation<
   name: "recv",
   direction: "read",
   quick: (d, [bufsize, flags, options]) => {
-    if (flags !== undefined || options !== undefined || typeof bufsize !== "number") {
-      return NOT_READY;
-    }
-    if (!(bufsize > 0 && bufsize <= MAX_SIZE && Number.isInteger(bufsize))) return NOT_READY;
+    if (flags !== undefined || options !== undefined) return NOT_READY;
+    if (!isSize(bufsize) || bufsize === 0) return NOT_READY;
     return quickStream(d)?.recv(bufsize, false, "recv") ?? NOT_READY;
   },
   prepare: (_d, bufsize, flags, options) => {
@@ -419,7 +417,7 @@ function recvFlags(flags: unknown, options: unknown, op: string): boolean {
   }
   if (value === undefined || value === 0) return false;
   if (value === MSG_PEEK) return true;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > MAX_SIZE) {
+  if (!isSize(value)) {
     throw new TypeError(`${op}(): flags must be 0 or MSG_PEEK, got ${describe(value)}`);
   }
   throw new SocketError("EOPNOTSUPP", { op }, `unsupported flags ${value} (only MSG_PEEK)`);
