@@ -17,7 +17,7 @@ import {
 } from "../src/index.js";
 import { Datagram } from "../src/socket/datagram.js";
 import * as calls from "../src/socket/datagram-calls.js";
-import { NOT_READY } from "../src/socket/policy.js";
+import { NOT_READY } from "../src/socket/operation.js";
 import type { TransportSink } from "../src/socket/transport.js";
 import { checkLeaks, isCode, ON_BUN, ON_DENO, within } from "./helpers.js";
 

@@ -9,7 +9,7 @@ import * as net from "node:net";
 import { test } from "node:test";
 import { SocketError } from "../src/index.js";
 import { Listener } from "../src/socket/listener.js";
-import { NOT_READY } from "../src/socket/policy.js";
+import { NOT_READY } from "../src/socket/operation.js";
 import type { TransportSink } from "../src/socket/transport.js";
 import { checkLeaks, isCode, within } from "./helpers.js";
 

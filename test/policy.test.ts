@@ -10,7 +10,8 @@ import { spawnSync } from "node:child_process";
 import { describe, test } from "node:test";
 import { pendingExpiries } from "../src/core/clock.js";
 import { BlockingIOError, SocketError, TimeoutError } from "../src/index.js";
-import { NOT_READY, type Operation, PollDesc, run } from "../src/socket/policy.js";
+import { NOT_READY, type Operation } from "../src/socket/operation.js";
+import { PollDesc, run } from "../src/socket/policy.js";
 import { checkLeaks, isCode, track, useFakeClock } from "./helpers.js";
 
 checkLeaks();

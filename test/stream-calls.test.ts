@@ -9,7 +9,7 @@ import { once } from "node:events";
 import * as net from "node:net";
 import { describe, test } from "node:test";
 import { ConnectionResetError, IncompleteReadError, LimitOverrunError } from "../src/index.js";
-import { NOT_READY } from "../src/socket/policy.js";
+import { NOT_READY } from "../src/socket/operation.js";
 import { Stream } from "../src/socket/stream.js";
 import * as calls from "../src/socket/stream-calls.js";
 import { NO_SINK, type TransportSink } from "../src/socket/transport.js";

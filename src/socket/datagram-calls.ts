@@ -16,7 +16,7 @@ import { AF_INET6 } from "../core/constants.js";
 import { AddressInfoError, SocketError } from "../core/errors.js";
 import { type Address, formatAddress } from "../net/address.js";
 import type { Datagram } from "./datagram.js";
-import { NOT_READY } from "./policy.js";
+import { NOT_READY } from "./operation.js";
 
 /** The largest datagram payload, bytes: 65,535 less the IPv4 (20) and UDP (8) headers. */
 export const MAX_DATAGRAM_IPV4 = 65_507;

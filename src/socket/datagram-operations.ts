@@ -17,8 +17,8 @@ import { type Address, type AddressInput, type Endpoint, formatAddress } from ".
 import type { Datagram } from "./datagram.js";
 import * as calls from "./datagram-calls.js";
 import type { Descriptor } from "./descriptor.js";
+import { NOT_READY, type Operation, type WaitOptions } from "./operation.js";
 import { checkSendFlags, type Data, lastOptions, type RecvOptions } from "./operations.js";
-import { NOT_READY, type Operation, type WaitOptions } from "./policy.js";
 
 /** An entry of this table: it runs on the insides of an async socket (a {@link Descriptor}). */
 export type DatagramOperation<Args extends unknown[], P, R> = Operation<Descriptor, Args, P, R>;

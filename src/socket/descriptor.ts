@@ -32,8 +32,9 @@ import { Observers, type Readiness } from "../selectors/readiness.js";
 import { Datagram, type DatagramFlags } from "./datagram.js";
 import type { DatagramOptions } from "./datagram-options.js";
 import { Listener } from "./listener.js";
+import { closedError, NOT_READY } from "./operation.js";
 import type { ConnectCall, SocketCore } from "./operations.js";
-import { closedError, NOT_READY, PollDesc } from "./policy.js";
+import { PollDesc } from "./policy.js";
 import {
   applyToStream,
   FLAG,

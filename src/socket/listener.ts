@@ -29,7 +29,7 @@ import type { Endpoint } from "../net/address.js";
 import { lookupFirst } from "../net/resolve.js";
 import { closeHandle, descriptorOf, takeOverAccept } from "./node-internals.js";
 import { countOpen } from "./open-handles.js";
-import { NOT_READY } from "./policy.js";
+import { NOT_READY } from "./operation.js";
 import { type LocalName, Stream } from "./stream.js";
 import { NO_SINK, Transport, type TransportSink } from "./transport.js";
 

@@ -15,13 +15,8 @@ import { checkSize, describe, isSize, toBytes } from "../core/checks.js";
 import { MSG_PEEK, SOMAXCONN } from "../core/constants.js";
 import { SocketError } from "../core/errors.js";
 import type { Address, AddressInput, Endpoint } from "../net/address.js";
-import {
-  type Direction,
-  NOT_READY,
-  type Operation,
-  type PollDesc,
-  type WaitOptions,
-} from "./policy.js";
+import { NOT_READY, type Operation, type WaitOptions } from "./operation.js";
+import type { Direction, PollDesc } from "./policy.js";
 import type { ByteStream, SendAllState } from "./transport.js";
 
 /**

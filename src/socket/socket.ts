@@ -31,6 +31,7 @@ import {
 } from "./datagram-operations.js";
 import { Descriptor } from "./descriptor.js";
 import { checkFamily, checkSocketType } from "./kinds.js";
+import type { WaitOptions } from "./operation.js";
 import {
   ACCEPT,
   BIND,
@@ -47,7 +48,7 @@ import {
   SEND_ALL,
   type SocketCore,
 } from "./operations.js";
-import { type Deadline, run, type WaitOptions } from "./policy.js";
+import { type Deadline, run } from "./policy.js";
 
 /** A descriptor being wrapped by `accept` (the constructor takes it instead of making one). */
 let adopting: Descriptor | undefined;

@@ -7,7 +7,7 @@
  */
 
 import { BrokenPipeError, IncompleteReadError, LimitOverrunError } from "../core/errors.js";
-import { NOT_READY } from "./policy.js";
+import { NOT_READY } from "./operation.js";
 import type { RecvBuffer } from "./recv-buffer.js";
 import type { SendAllState, Transport } from "./transport.js";
 

@@ -30,7 +30,7 @@ import {
   setWriteHighWaterMark,
 } from "./node-internals.js";
 import { streamClosed, streamOpened } from "./open-handles.js";
-import type { NOT_READY } from "./policy.js";
+import type { NOT_READY } from "./operation.js";
 import { RecvBuffer } from "./recv-buffer.js";
 import { SCRATCH, scratchView } from "./scratch.js";
 import * as calls from "./stream-calls.js";

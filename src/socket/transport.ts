@@ -22,7 +22,7 @@ import {
   type SocketError,
   type SocketErrorOptions,
 } from "../core/errors.js";
-import type { NOT_READY } from "./policy.js";
+import type { NOT_READY } from "./operation.js";
 
 /** Who hears that a direction may have become ready (the socket's descriptor). */
 export interface TransportSink {

@@ -6,7 +6,7 @@
  */
 
 import { describe } from "../core/checks.js";
-import type { WaitOptions } from "../socket/policy.js";
+import type { WaitOptions } from "../socket/operation.js";
 import { UnsupportedOperation } from "./errors.js";
 import { optionsOf, type Size, SocketFile, sizeOf } from "./file.js";
 import { READ1, READINTO } from "./file-ops.js";

@@ -7,8 +7,9 @@
  */
 
 import type { Descriptor } from "../socket/descriptor.js";
-import type { Operation } from "../socket/policy.js";
-import { NOT_READY, run, type WaitOptions } from "../socket/policy.js";
+import type { Operation } from "../socket/operation.js";
+import { NOT_READY, type WaitOptions } from "../socket/operation.js";
+import { run } from "../socket/policy.js";
 import { ended } from "../socket/stream-calls.js";
 
 /** A read of the first buffered chunk, for its reader (`by`: the holder of a handed-over socket). */

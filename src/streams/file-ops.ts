@@ -10,8 +10,8 @@
 
 import { SocketError } from "../core/errors.js";
 import type { Descriptor } from "../socket/descriptor.js";
-import type { Operation } from "../socket/policy.js";
-import { NOT_READY, type WaitOptions } from "../socket/policy.js";
+import type { Operation } from "../socket/operation.js";
+import { NOT_READY, type WaitOptions } from "../socket/operation.js";
 import type { Stream } from "../socket/stream.js";
 import * as calls from "../socket/stream-calls.js";
 import type { SendAllState } from "../socket/transport.js";

@@ -19,17 +19,15 @@
 
 import { describe } from "../core/checks.js";
 import { busyError, Descriptor } from "../socket/descriptor.js";
-import type { SocketOperation } from "../socket/operations.js";
 import {
   callTimeout,
   closedError,
   NOT_READY,
   type Operation,
-  run,
-  tryOnce,
   type WaitOptions,
-  waitFor,
-} from "../socket/policy.js";
+} from "../socket/operation.js";
+import type { SocketOperation } from "../socket/operations.js";
+import { run, tryOnce, waitFor } from "../socket/policy.js";
 import { UnsupportedOperation } from "./errors.js";
 import {
   closedFileError,

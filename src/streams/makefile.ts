@@ -7,7 +7,7 @@
 
 import { SOCK_DGRAM } from "../core/constants.js";
 import { busyError, type Descriptor, streamOnly } from "../socket/descriptor.js";
-import { closedError } from "../socket/policy.js";
+import { closedError } from "../socket/operation.js";
 import { BinaryFile } from "./binary-file.js";
 import { fileSpec } from "./file-options.js";
 import { TextFile } from "./text-file.js";

@@ -13,7 +13,8 @@
  */
 
 import type { Descriptor } from "../socket/descriptor.js";
-import { run, type WaitOptions } from "../socket/policy.js";
+import type { WaitOptions } from "../socket/operation.js";
+import { run } from "../socket/policy.js";
 import type { Stream } from "../socket/stream.js";
 import { FLUSH, type SendState, WRITE_THROUGH } from "./file-ops.js";
 

@@ -22,20 +22,17 @@ import { MSG_PEEK } from "../core/constants.js";
 import { BrokenPipeError, SocketError } from "../core/errors.js";
 import type { Address, Endpoint } from "../net/address.js";
 import { toEndpoint } from "../net/address.js";
-import type { Adopt, ConnectCall, SocketCore } from "../socket/operations.js";
 import {
-  type BlockingTarget,
   callTimeout,
   checkWaitOptions,
   closedError,
-  type Direction,
   type NOT_READY,
   type Operation,
-  PollDesc,
-  runSync,
   startChecks,
   type WaitOptions,
-} from "../socket/policy.js";
+} from "../socket/operation.js";
+import type { Adopt, ConnectCall, SocketCore } from "../socket/operations.js";
+import { type BlockingTarget, type Direction, PollDesc, runSync } from "../socket/policy.js";
 import { getOption, type OptionName, OptionValues, setOption } from "../socket/sockopts.js";
 import { Bridge } from "./bridge.js";
 import { FdStream } from "./fd-stream.js";

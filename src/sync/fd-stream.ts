@@ -17,7 +17,7 @@ import {
   IncompleteReadError,
   LimitOverrunError,
 } from "../core/errors.js";
-import { NOT_READY } from "../socket/policy.js";
+import { NOT_READY } from "../socket/operation.js";
 import { RecvBuffer } from "../socket/recv-buffer.js";
 import type { ByteStream, SendAllState } from "../socket/transport.js";
 

@@ -72,8 +72,9 @@ export { htonl, htons, inetAton, inetNtoa, inetNtop, inetPton, ntohl, ntohs } fr
 export type { AddrInfo, GetAddrInfoOptions } from "../net/resolve.js";
 export { gethostname } from "../net/resolve.js";
 export type { SelectOptions, SelectorKey } from "../selectors/selectors.js";
+export type { WaitOptions } from "../socket/operation.js";
 export type { Data, RecvOptions, RecvUntilOptions } from "../socket/operations.js";
-export type { Deadline, WaitOptions } from "../socket/policy.js";
+export type { Deadline } from "../socket/policy.js";
 export { getDefaultTimeout, setDefaultTimeout } from "../socket/policy.js";
 export type { PackValue, StructBuffer, UnpackedValue } from "../struct/index.js";
 export {

@@ -16,9 +16,9 @@ import type { AddressInput } from "../net/address.js";
 import { READINESS, type Readiness } from "../selectors/readiness.js";
 import { DATAGRAM_OPERATIONS } from "../socket/datagram-operations.js";
 import { checkFamily, checkSocketType } from "../socket/kinds.js";
+import type { WaitOptions } from "../socket/operation.js";
 import type { Data } from "../socket/operations.js";
 import { OPERATIONS } from "../socket/operations.js";
-import type { WaitOptions } from "../socket/policy.js";
 import { type Socket as AsyncSocket, connectErrno, IMMEDIATE_CALLS } from "../socket/socket.js";
 import { Bridge } from "./bridge.js";
 import {

@@ -8,7 +8,7 @@
  */
 
 import { SocketError } from "../core/errors.js";
-import { closedError } from "../socket/policy.js";
+import { closedError } from "../socket/operation.js";
 import type { SSLSocket as AsyncSSLSocket } from "../tls/ssl-socket.js";
 import type { SyncDescriptor, SyncOperation } from "./descriptor.js";
 import type { TlsInfo } from "./helper-tls.js";

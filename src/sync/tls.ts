@@ -12,7 +12,7 @@
  */
 
 import { describe } from "../core/checks.js";
-import { closedError } from "../socket/policy.js";
+import { closedError } from "../socket/operation.js";
 import {
   SSLContext as AsyncSSLContext,
   type SSLContextOptions,

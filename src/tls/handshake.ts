@@ -6,8 +6,8 @@
  * when the socket becomes writable, and the write deadline bounds it.
  */
 
+import { NOT_READY, type WaitOptions } from "../socket/operation.js";
 import type { SocketOperation } from "../socket/operations.js";
-import { NOT_READY, type WaitOptions } from "../socket/policy.js";
 import type { TlsSession } from "./session.js";
 
 /** `doHandshake(options?)`: done once the handshake is; raises its SSLError if it failed. */
